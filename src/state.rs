@@ -1,0 +1,66 @@
+//! `AppState`: everything a handler can reach. Cheap to clone; the clock is injected so tests
+//! (and `POST /_mock/clock`) control expiry.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Options;
+use crate::faults::Faults;
+use crate::journal::Journal;
+use crate::seed::Seed;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Clock,
+    pub journal: Journal,
+    pub faults: Faults,
+    pub seed: Arc<Seed>,
+    pub options: Arc<Options>,
+    /// PEM of the certificate the HTTPS listener presents, when it runs.
+    pub tls_cert_pem: Option<Arc<str>>,
+}
+
+impl AppState {
+    /// State over an opened store, seeded if the store is new (or `reset` says so). The
+    /// startup snapshot for `POST /_mock/reset` is taken here.
+    pub async fn new(
+        store: Store,
+        seed: Seed,
+        apply_seed: bool,
+        options: Options,
+        tls_cert_pem: Option<String>,
+    ) -> Result<AppState, crate::Error> {
+        let clock = Clock::default();
+        if apply_seed {
+            let docs = seed.docs.clone();
+            let now = clock.now();
+            store
+                .write(move |tx| {
+                    crate::store::seed::clear(tx)?;
+                    crate::store::seed::apply(tx, &docs, now)
+                })
+                .await?
+                .map_err(crate::Error::from)?;
+        }
+        store.take_snapshot().await?;
+        Ok(AppState {
+            store,
+            clock,
+            journal: Journal::new(options.journal_limit),
+            faults: Faults::default(),
+            seed: Arc::new(seed),
+            options: Arc::new(options),
+            tls_cert_pem: tls_cert_pem.map(Arc::from),
+        })
+    }
+
+    /// In-memory state on the demo seed: what tests start from.
+    pub async fn demo() -> AppState {
+        let (store, _) = Store::open(None).expect("in-memory store opens");
+        AppState::new(store, Seed::demo(), true, Options::default(), None)
+            .await
+            .expect("demo seed applies")
+    }
+}
