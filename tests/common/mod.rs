@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod net;
+
 use std::path::{Path, PathBuf};
 
 use axum::body::{Body, Bytes};
