@@ -457,7 +457,9 @@ pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml,
             });
         }
         Command::UpdateGroup { .. } | Command::UpdateUser { .. } => {
-            unreachable!("writes go through `write`")
+            // The endpoint sends writes to `write`; reaching here is a bug, not bad input.
+            tracing::error!("smarteru: a write command reached the read-only path");
+            return Err(SuError::Internal);
         }
     }
     Ok(info)
