@@ -266,6 +266,10 @@ mod tests {
         assert!(parse(b"<A/><B/>").is_err());
         assert!(parse(b"<A>\xff</A>").is_err());
         assert!(parse(b"").is_err());
+        assert!(parse(b"<A>&#0;</A>").is_err());
+        assert!(parse(b"<A x=\"&bogus;\"/>").is_err());
+        assert!(parse(b"<A x=\"1\" x=\"2\"/>").is_err());
+        assert!(parse(b"<A>text</A>tail").is_err());
     }
 
     #[test]
