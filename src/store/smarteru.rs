@@ -229,3 +229,476 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<SmarterUSeed> {
     }
     Ok(SmarterUSeed { accounts: out })
 }
+
+// ---------------------------------------------------------------- API queries
+
+/// An account as the API sees it.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub account_api_key: String,
+    pub supervisor_access: String,
+}
+
+/// A user row.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub email: Option<String>,
+    pub employee_id: Option<String>,
+    pub given_name: String,
+    pub surname: String,
+    pub user_api_key: Option<String>,
+    pub timezone: String,
+    pub role: String,
+    pub status: String,
+    pub created_date: String,
+    pub modified_date: String,
+}
+
+/// How a request names a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRef {
+    Id(String),
+    Email(String),
+    EmployeeId(String),
+}
+
+/// How a request names a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupRef {
+    Name(String),
+    GroupId(String),
+}
+
+/// The authenticated caller, and what the account lets supervisors do.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: i64,
+    pub user_id: String,
+    /// Owners and administrators reach every user and group of the account.
+    pub admin: bool,
+    /// The account's supervisor access setting lets supervisors view their supervisees.
+    pub supervisors_see: bool,
+}
+
+const USER_COLUMNS: &str = "u.id, u.email, u.employee_id, u.given_name, u.surname, \
+    u.user_api_key, u.timezone, u.role, u.status, u.created_date, u.modified_date";
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        employee_id: r.get(2)?,
+        given_name: r.get(3)?,
+        surname: r.get(4)?,
+        user_api_key: r.get(5)?,
+        timezone: r.get(6)?,
+        role: r.get(7)?,
+        status: r.get(8)?,
+        created_date: r.get(9)?,
+        modified_date: r.get(10)?,
+    })
+}
+
+/// **[choice: home groups govern who may see a user]** The one place that says which users a
+/// caller reaches: owners and administrators all; holders of MANAGE_GROUP, MANAGE_GROUP_USERS
+/// or MANAGE_USERS on a user's home group; supervisors their supervisees when the account's
+/// supervisor access allows it. Binds `:caller`, `:admin`, `:supervisors`; `u` is the user.
+const USER_VISIBLE: &str = "(:admin \
+    OR EXISTS (SELECT 1 FROM su_user_group h \
+               JOIN su_user_group m ON m.account_id = h.account_id AND m.group_id = h.group_id \
+               WHERE h.account_id = u.account_id AND h.user_id = u.id AND h.is_home = 1 \
+                 AND m.user_id = :caller AND (";
+
+/// A membership's permissions grant group management (used by [`USER_VISIBLE`] and
+/// [`GROUP_MANAGED`]); `m` is the caller's membership.
+const MANAGES: &str = "instr(' ' || m.permissions || ' ', ' MANAGE_GROUP ') > 0 \
+    OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_USERS ') > 0 \
+    OR instr(' ' || m.permissions || ' ', ' MANAGE_USERS ') > 0";
+
+const USER_VISIBLE_END: &str = ")) \
+    OR (:supervisors AND EXISTS (SELECT 1 FROM su_supervisor s \
+        WHERE s.account_id = u.account_id AND s.user_id = u.id AND s.supervisor_id = :caller)))";
+
+/// **[choice]** Which groups a caller reaches: owners and administrators all; others the
+/// groups where they hold a management permission. `g` is the group.
+const GROUP_MANAGED: &str = "(:admin OR EXISTS (SELECT 1 FROM su_user_group m \
+    WHERE m.account_id = g.account_id AND m.group_id = g.group_id AND m.user_id = :caller AND (";
+
+fn user_visible() -> String {
+    format!("{USER_VISIBLE}{MANAGES}{USER_VISIBLE_END}")
+}
+
+fn group_managed() -> String {
+    format!("{GROUP_MANAGED}{MANAGES})))")
+}
+
+pub fn account_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<AccountRow>> {
+    conn.prepare_cached(
+        "SELECT id, name, account_api_key, supervisor_access FROM su_account \
+         WHERE account_api_key = ?1",
+    )?
+    .query_row([key], |r| {
+        Ok(AccountRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            account_api_key: r.get(2)?,
+            supervisor_access: r.get(3)?,
+        })
+    })
+    .optional()
+}
+
+pub fn user_by_key(
+    conn: &Connection,
+    account_id: i64,
+    key: &str,
+) -> rusqlite::Result<Option<UserRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM su_user u WHERE u.account_id = ?1 AND u.user_api_key = ?2"
+    ))?
+    .query_row(params![account_id, key], user_row)
+    .optional()
+}
+
+pub fn find_user(
+    conn: &Connection,
+    account_id: i64,
+    by: &UserRef,
+) -> rusqlite::Result<Option<UserRow>> {
+    let (column, value) = match by {
+        UserRef::Id(v) => ("id", v),
+        UserRef::Email(v) => ("email", v),
+        UserRef::EmployeeId(v) => ("employee_id", v),
+    };
+    conn.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM su_user u WHERE u.account_id = ?1 AND u.{column} = ?2"
+    ))?
+    .query_row(params![account_id, value], user_row)
+    .optional()
+}
+
+/// Whether the caller may see (and act on) this user.
+pub fn user_visible_to(
+    conn: &Connection,
+    caller: &Caller,
+    user_id: &str,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM su_user u WHERE u.account_id = :account AND u.id = :user",
+        user_visible()
+    ))?
+    .query_row(
+        rusqlite::named_params! {
+            ":account": caller.account_id,
+            ":user": user_id,
+            ":caller": caller.user_id,
+            ":admin": caller.admin,
+            ":supervisors": caller.supervisors_see,
+        },
+        |r| r.get::<_, bool>(0),
+    )
+    .optional()
+    .map(|v| v.unwrap_or(false))
+}
+
+/// A user's membership of a group.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub group_id: String,
+    pub name: String,
+    pub identifier: Option<String>,
+    pub is_home: bool,
+    pub permissions: Vec<String>,
+}
+
+fn split_permissions(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+/// **[choice]** A user's groups, listed by name.
+pub fn memberships(
+    conn: &Connection,
+    account_id: i64,
+    user_id: &str,
+) -> rusqlite::Result<Vec<Membership>> {
+    conn.prepare_cached(
+        "SELECT g.group_id, g.name, g.identifier, m.is_home, m.permissions FROM su_user_group m \
+         JOIN su_group g ON g.account_id = m.account_id AND g.group_id = m.group_id \
+         WHERE m.account_id = ?1 AND m.user_id = ?2 ORDER BY g.name",
+    )?
+    .query_map(params![account_id, user_id], |r| {
+        let permissions: String = r.get(4)?;
+        Ok(Membership {
+            group_id: r.get(0)?,
+            name: r.get(1)?,
+            identifier: r.get(2)?,
+            is_home: r.get(3)?,
+            permissions: split_permissions(&permissions),
+        })
+    })?
+    .collect()
+}
+
+/// The emails of a user's supervisors (by email, then id when they have none).
+pub fn supervisor_emails(
+    conn: &Connection,
+    account_id: i64,
+    user_id: &str,
+) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT coalesce(u.email, u.employee_id, u.id) FROM su_supervisor s \
+         JOIN su_user u ON u.account_id = s.account_id AND u.id = s.supervisor_id \
+         WHERE s.account_id = ?1 AND s.user_id = ?2 ORDER BY 1",
+    )?
+    .query_map(params![account_id, user_id], |r| r.get(0))?
+    .collect()
+}
+
+/// `listUsers` filters.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Users who belong to the group of this name.
+    pub group_name: Option<String>,
+    /// `Active` or `Inactive`; `None` for all.
+    pub status: Option<String>,
+    /// Only these emails.
+    pub emails: Option<Vec<String>>,
+}
+
+/// A user of a `listUsers` page, with the name of their home group.
+#[derive(Debug, Clone)]
+pub struct ListedUser {
+    pub user: UserRow,
+    pub home_group: Option<String>,
+}
+
+/// **[choice]** One page of the users the caller may see, in the order they were created.
+pub fn list_users(
+    conn: &Connection,
+    caller: &Caller,
+    filter: &UserFilter,
+    offset: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<ListedUser>> {
+    let emails = filter
+        .emails
+        .as_ref()
+        .map(|e| serde_json::Value::from(e.clone()).to_string());
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, \
+           (SELECT g.name FROM su_user_group hm JOIN su_group g \
+              ON g.account_id = hm.account_id AND g.group_id = hm.group_id \
+            WHERE hm.account_id = u.account_id AND hm.user_id = u.id AND hm.is_home = 1) \
+         FROM su_user u \
+         WHERE u.account_id = :account \
+           AND (:status IS NULL OR u.status = :status) \
+           AND (:emails IS NULL OR u.email IN (SELECT value FROM json_each(:emails))) \
+           AND (:group IS NULL OR EXISTS (SELECT 1 FROM su_user_group gm JOIN su_group g \
+                  ON g.account_id = gm.account_id AND g.group_id = gm.group_id \
+                WHERE gm.account_id = u.account_id AND gm.user_id = u.id AND g.name = :group)) \
+           AND {} \
+         ORDER BY u.rowid LIMIT :limit OFFSET :offset",
+        user_visible()
+    );
+    conn.prepare_cached(&sql)?
+        .query_map(
+            rusqlite::named_params! {
+                ":account": caller.account_id,
+                ":caller": caller.user_id,
+                ":admin": caller.admin,
+                ":supervisors": caller.supervisors_see,
+                ":status": filter.status,
+                ":emails": emails,
+                ":group": filter.group_name,
+                ":limit": limit,
+                ":offset": offset,
+            },
+            |r| {
+                Ok(ListedUser {
+                    user: user_row(r)?,
+                    home_group: r.get(11)?,
+                })
+            },
+        )?
+        .collect()
+}
+
+/// A group row with its member count.
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub group_id: String,
+    pub name: String,
+    pub identifier: Option<String>,
+    pub status: String,
+    pub created_date: String,
+    pub modified_date: String,
+    pub user_count: i64,
+}
+
+/// A group the caller manages (see [`GROUP_MANAGED`]); `None` when it does not exist or the
+/// caller does not reach it.
+pub fn find_managed_group(
+    conn: &Connection,
+    caller: &Caller,
+    by: &GroupRef,
+) -> rusqlite::Result<Option<GroupRow>> {
+    let (column, value) = match by {
+        GroupRef::Name(v) => ("name", v),
+        GroupRef::GroupId(v) => ("group_id", v),
+    };
+    conn.prepare_cached(&format!(
+        "SELECT g.group_id, g.name, g.identifier, g.status, g.created_date, g.modified_date, \
+           (SELECT count(*) FROM su_user_group c \
+            WHERE c.account_id = g.account_id AND c.group_id = g.group_id) \
+         FROM su_group g WHERE g.account_id = :account AND g.{column} = :value AND {}",
+        group_managed()
+    ))?
+    .query_row(
+        rusqlite::named_params! {
+            ":account": caller.account_id,
+            ":value": value,
+            ":caller": caller.user_id,
+            ":admin": caller.admin,
+        },
+        |r| {
+            Ok(GroupRow {
+                group_id: r.get(0)?,
+                name: r.get(1)?,
+                identifier: r.get(2)?,
+                status: r.get(3)?,
+                created_date: r.get(4)?,
+                modified_date: r.get(5)?,
+                user_count: r.get(6)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// `listGroups` filters.
+#[derive(Debug, Clone, Default)]
+pub struct GroupFilter {
+    /// Exact name (case-insensitive).
+    pub name_exact: Option<String>,
+    /// Part of the name (case-insensitive).
+    pub name_contains: Option<String>,
+    /// `Active` or `Inactive`; `None` for all.
+    pub status: Option<String>,
+}
+
+/// **[choice]** The groups the caller manages, by name: `(name, group_id)`.
+pub fn list_groups(
+    conn: &Connection,
+    caller: &Caller,
+    filter: &GroupFilter,
+) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare_cached(&format!(
+        "SELECT g.name, g.group_id FROM su_group g WHERE g.account_id = :account \
+           AND (:status IS NULL OR g.status = :status) \
+           AND (:exact IS NULL OR lower(g.name) = lower(:exact)) \
+           AND (:contains IS NULL OR instr(lower(g.name), lower(:contains)) > 0) \
+           AND {} ORDER BY g.name",
+        group_managed()
+    ))?
+    .query_map(
+        rusqlite::named_params! {
+            ":account": caller.account_id,
+            ":caller": caller.user_id,
+            ":admin": caller.admin,
+            ":status": filter.status,
+            ":exact": filter.name_exact,
+            ":contains": filter.name_contains,
+        },
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?
+    .collect()
+}
+
+/// A user's membership of one group: `(is_home, permissions)`.
+pub fn membership(
+    conn: &Connection,
+    account_id: i64,
+    user_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<Option<(bool, Vec<String>)>> {
+    conn.prepare_cached(
+        "SELECT is_home, permissions FROM su_user_group \
+         WHERE account_id = ?1 AND user_id = ?2 AND group_id = ?3",
+    )?
+    .query_row(params![account_id, user_id, group_id], |r| {
+        let permissions: String = r.get(1)?;
+        Ok((r.get(0)?, split_permissions(&permissions)))
+    })
+    .optional()
+}
+
+/// Add the membership, or replace its permissions.
+pub fn put_membership(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_id: &str,
+    group_id: &str,
+    permissions: &[String],
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO su_user_group (account_id, user_id, group_id, is_home, permissions) \
+         VALUES (?1, ?2, ?3, 0, ?4) \
+         ON CONFLICT (account_id, user_id, group_id) DO UPDATE SET permissions = excluded.permissions",
+    )?
+    .execute(params![account_id, user_id, group_id, permissions.join(" ")])?;
+    Ok(())
+}
+
+pub fn remove_membership(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM su_user_group WHERE account_id = ?1 AND user_id = ?2 AND group_id = ?3",
+    )?
+    .execute(params![account_id, user_id, group_id])?;
+    Ok(())
+}
+
+/// Make `group_id` the user's one home group.
+pub fn set_home_group(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_id: &str,
+    group_id: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE su_user_group SET is_home = (group_id = ?3) WHERE account_id = ?1 AND user_id = ?2",
+    )?
+    .execute(params![account_id, user_id, group_id])?;
+    Ok(())
+}
+
+pub fn touch_user(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE su_user SET modified_date = ?3 WHERE account_id = ?1 AND id = ?2")?
+        .execute(params![account_id, user_id, store_date(now)])?;
+    Ok(())
+}
+
+pub fn touch_group(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    group_id: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE su_group SET modified_date = ?3 WHERE account_id = ?1 AND group_id = ?2",
+    )?
+    .execute(params![account_id, group_id, store_date(now)])?;
+    Ok(())
+}
