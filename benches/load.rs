@@ -252,16 +252,39 @@ fn http_request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) 
     r.into_bytes()
 }
 
+const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+fn smarteru_get_user_groups(_: &str) -> Vec<u8> {
+    let package = "<SmarterU><AccountAPI>demo-account-key</AccountAPI>\
+        <UserAPI>admin-user-key</UserAPI><Method>getUserGroups</Method>\
+        <Parameters><User><ID>106</ID></User></Parameters></SmarterU>";
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("Package", package)
+        .finish();
+    http_request("POST", "/apiv2/", &[FORM], &body)
+}
+
 fn scenarios() -> Vec<Scenario> {
-    vec![Scenario {
-        name: "health",
-        https: false,
-        status: 200,
-        expect: "\"status\":\"ok\"",
-        setup: None,
-        request: |_| http_request("GET", "/_mock/health", &[], ""),
-        main: true,
-    }]
+    vec![
+        Scenario {
+            name: "health",
+            https: false,
+            status: 200,
+            expect: "\"status\":\"ok\"",
+            setup: None,
+            request: |_| http_request("GET", "/_mock/health", &[], ""),
+            main: true,
+        },
+        Scenario {
+            name: "smarteru getUserGroups (HTTPS)",
+            https: true,
+            status: 200,
+            expect: "<Result>Success</Result>",
+            setup: None,
+            request: smarteru_get_user_groups,
+            main: true,
+        },
+    ]
 }
 
 struct Figures {
