@@ -40,7 +40,10 @@ pub struct GroupTypeView {
     pub groups: Option<Vec<GroupView>>,
 }
 
-fn group_type_list(types: &[GroupTypeView]) -> Node {
+fn group_type_list(types: Option<&[GroupTypeView]>) -> Node {
+    let Some(types) = types else {
+        return Node::Null;
+    };
     Node::List(
         types
             .iter()
@@ -83,6 +86,15 @@ pub fn member_groups(
     types: &[GroupTypeView],
     now: DateTime<FixedOffset>,
 ) -> Obj {
+    member_groups_dto(cmd, Some(types), ok_status(), Some(now))
+}
+
+fn member_groups_dto(
+    cmd: &MemberGroupsCmd,
+    types: Option<&[GroupTypeView]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
     let o = Obj::new("MemberGroupsResponse", YM_NS)
         .with("GroupTypeList", group_type_list(types))
         .with("PageNumber", cmd.page_number)
@@ -102,7 +114,7 @@ pub fn member_groups(
         .with("GroupCode", cmd.group_code.clone())
         .with("MemberID", cmd.member_id)
         .with("ClientID", cmd.client_id);
-    cache_fields(o, ok_status(), Some(now)).with("Device", cmd.device.clone())
+    cache_fields(o, status, now).with("Device", cmd.device.clone())
 }
 
 /// `GroupTypesResponse` (client and member routes).
@@ -112,22 +124,41 @@ pub fn group_types(
     types: &[GroupTypeView],
     now: DateTime<FixedOffset>,
 ) -> Obj {
+    group_types_dto(client_id, member_id, Some(types), ok_status(), Some(now))
+}
+
+fn group_types_dto(
+    client_id: i32,
+    member_id: i32,
+    types: Option<&[GroupTypeView]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
     let o = Obj::new("GroupTypesResponse", YM_NS)
         .with("GroupTypeList", group_type_list(types))
         .with("Status", "None")
         .with("MemberID", member_id)
         .with("ClientID", client_id);
-    cache_fields(o, ok_status(), Some(now))
+    cache_fields(o, status, now)
 }
 
 /// `GroupsResponse`: the catalogue, every group under its type.
 pub fn groups(client_id: i32, types: &[GroupTypeView], now: DateTime<FixedOffset>) -> Obj {
+    groups_dto(client_id, Some(types), ok_status(), Some(now))
+}
+
+fn groups_dto(
+    client_id: i32,
+    types: Option<&[GroupTypeView]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
     let o = Obj::new("GroupsResponse", YM_NS)
         .with("GroupTypeList", group_type_list(types))
         .with("UsingRedis", false)
-        .with("AppInitTime", Node::Date(now))
+        .with("AppInitTime", now.map_or(Node::MinDate, Node::Date))
         .with("ClientID", client_id);
-    cache_fields(o, ok_status(), Some(now))
+    cache_fields(o, status, now)
 }
 
 /// One group of a `PeopleGroups` relationship.
@@ -147,32 +178,50 @@ pub fn people_groups(
     relationships: &[(&'static str, Vec<RelatedGroup>)],
     now: DateTime<FixedOffset>,
 ) -> Obj {
-    let list: Vec<Obj> = relationships
-        .iter()
-        .map(|(tag, groups)| {
-            Obj::new("PeopleGroupRelationship", YM_NS)
-                .with("RelationshipTag", *tag)
-                .with(
-                    "Groups",
-                    groups
-                        .iter()
-                        .map(|g| {
-                            Obj::new("PeopleGroup", YM_NS)
-                                .with("GroupID", g.group_id)
-                                .with("Code", g.code.as_str())
-                                .with("Name", g.name.as_str())
-                                .with("Title", g.title.clone())
-                                .with("Primary", g.primary)
-                        })
-                        .collect::<Vec<_>>(),
-                )
-        })
-        .collect();
+    people_groups_dto(
+        client_id,
+        Some(id),
+        Some(relationships),
+        ok_status(),
+        Some(now),
+    )
+}
+
+fn people_groups_dto(
+    client_id: i32,
+    id: Option<i32>,
+    relationships: Option<&[(&'static str, Vec<RelatedGroup>)]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
+    let list: Option<Vec<Obj>> = relationships.map(|relationships| {
+        relationships
+            .iter()
+            .map(|(tag, groups)| {
+                Obj::new("PeopleGroupRelationship", YM_NS)
+                    .with("RelationshipTag", *tag)
+                    .with(
+                        "Groups",
+                        groups
+                            .iter()
+                            .map(|g| {
+                                Obj::new("PeopleGroup", YM_NS)
+                                    .with("GroupID", g.group_id)
+                                    .with("Code", g.code.as_str())
+                                    .with("Name", g.name.as_str())
+                                    .with("Title", g.title.clone())
+                                    .with("Primary", g.primary)
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+            })
+            .collect()
+    });
     let o = Obj::new("PeopleGroupsResponse", YM_NS)
         .with("Relationships", list)
         .with("ID", id)
         .with("ClientID", client_id);
-    cache_fields(o, ok_status(), Some(now))
+    cache_fields(o, status, now)
 }
 
 /// A successful `AuthResponse`.
@@ -216,34 +265,15 @@ pub fn error_dto(op: Op, status: Obj, failed_login: &'static str) -> Obj {
     match op {
         Op::Authenticate => auth_response(0, 0, failed_login, status),
         Op::MemberGroupsGet | Op::MemberGroupsPost | Op::MemberGroupsPut => {
-            let o = Obj::new("MemberGroupsResponse", YM_NS)
-                .with("PageNumber", 0)
-                .with("PageSize", 0)
-                .with("OffSet", 0)
-                .with("Status", "None")
-                .with("GroupTypeId", 0)
-                .with("MemberID", 0)
-                .with("ClientID", 0);
-            cache_fields(o, status, None)
+            let defaults = MemberGroupsCmd {
+                status: "None",
+                ..MemberGroupsCmd::default()
+            };
+            member_groups_dto(&defaults, None, status, None)
         }
-        Op::GroupTypes | Op::MemberGroupTypes => {
-            let o = Obj::new("GroupTypesResponse", YM_NS)
-                .with("Status", "None")
-                .with("MemberID", 0)
-                .with("ClientID", 0);
-            cache_fields(o, status, None)
-        }
-        Op::Groups => {
-            let o = Obj::new("GroupsResponse", YM_NS)
-                .with("UsingRedis", false)
-                .with("AppInitTime", Node::MinDate)
-                .with("ClientID", 0);
-            cache_fields(o, status, None)
-        }
-        Op::PeopleGroups => {
-            let o = Obj::new("PeopleGroupsResponse", YM_NS).with("ClientID", 0);
-            cache_fields(o, status, None)
-        }
+        Op::GroupTypes | Op::MemberGroupTypes => group_types_dto(0, 0, None, status, None),
+        Op::Groups => groups_dto(0, None, status, None),
+        Op::PeopleGroups => people_groups_dto(0, None, None, status, None),
         Op::Unknown => Obj::new("ErrorResponse", SS_NS).with("ResponseStatus", status),
     }
 }
