@@ -479,6 +479,37 @@ async fn the_accept_header_and_jsonp_callback_select_the_format() {
 }
 
 #[tokio::test]
+async fn csv_is_one_header_row_and_one_data_row() {
+    let (app, _) = app().await;
+    let session = admin(&app).await;
+    let r = get_as(&app, "/Ams/40001/GroupTypes.csv", &session).await;
+    check(
+        &r,
+        StatusCode::OK,
+        "text/csv; charset=utf-8",
+        None,
+        "group_types.csv",
+    );
+}
+
+#[tokio::test]
+async fn a_get_may_carry_a_json_content_type_with_an_empty_body() {
+    let (app, _) = app().await;
+    let session = admin(&app).await;
+    let r = send(
+        &app,
+        Request::get(ADA_GROUPS)
+            .header("x-ss-id", &session)
+            .header("content-type", "application/json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(group_names(&r).len(), 4);
+}
+
+#[tokio::test]
 async fn errors_come_in_the_negotiated_format_too() {
     let (app, _) = app().await;
     let r = send(&app, get(&format!("{ADA_GROUPS}.xml"))).await;
@@ -892,6 +923,15 @@ async fn a_wrong_verb_is_405_and_an_unknown_route_404() {
         "wrong_verb.json",
     );
     assert_eq!(r.header("allow"), Some("GET"));
+    let r = send(&app, get("/Ams/40001/MemberGroups")).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.header("allow"), Some("POST, PUT"));
+    let r = send(&app, post_json("/Ams/Authenticate/some-token", &json!({}))).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "the token variant is not emulated"
+    );
     let r = send(&app, get("/Ams/Authenticate")).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     let r = send(&app, get("/Ams/40001/Nope")).await;
@@ -948,6 +988,24 @@ async fn the_journal_names_tenant_and_operation_and_masks_the_api_key() {
         ]
     );
     assert_eq!(entries[2]["vendor_code"], "None");
+    // The OAuth variant's consumer key is the API key: masked too.
+    send(
+        &app,
+        Request::delete("/_mock/requests")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    authenticate(
+        &app,
+        json!({"ClientID": 40001, "UserType": "Admin", "ConsumerKey": "demo-ym-api-key",
+               "ConsumerSecret": "demo-ym-api-password"}),
+    )
+    .await;
+    let after = send(&app, get("/_mock/requests?api=yourmembership"))
+        .await
+        .text();
+    assert!(!after.contains("demo-ym-api"), "{after}");
     // A member login's user name is no secret.
     assert!(text.contains("\"ada\""), "{text}");
 }

@@ -12,7 +12,7 @@ use super::errors::YmError;
 use super::route::Route;
 use crate::wire::form;
 
-/// **[choice]** Longest string a field may carry (characters). YM's columns are bounded; the mock
+/// **\[choice\]** Longest string a field may carry (characters). YM's columns are bounded; the mock
 /// refuses longer values with a validation error instead of truncating them silently.
 pub const MAX_STRING_CHARS: usize = 4000;
 

@@ -208,7 +208,7 @@ impl YmError {
     }
 }
 
-/// **[choice]** The status of an injected `vendor_error` code: ServiceStack's mapping for the
+/// **\[choice\]** The status of an injected `vendor_error` code: ServiceStack's mapping for the
 /// codes YM uses, 500 for anything else.
 fn injected_status(code: &str) -> StatusCode {
     match code {

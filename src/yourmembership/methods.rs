@@ -141,7 +141,7 @@ fn decode_member_groups(f: &Fields) -> Result<MemberGroupsCmd, YmError> {
     })
 }
 
-/// The member's status in a group as `Group.Status` shows it. **[choice]** a group where the
+/// The member's status in a group as `Group.Status` shows it. **\[choice\]** a group where the
 /// member is only an administrator or a representative shows `NotJoined`.
 fn group_status(row: &GroupRow) -> &'static str {
     match (row.is_member, row.status.as_str()) {
@@ -401,7 +401,7 @@ async fn groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmEr
 
 // ---------------------------------------------------------------- PeopleGroups
 
-/// **[choice]** Relationship tags, in answer order; a tag with no groups is left out.
+/// **\[choice\]** Relationship tags, in answer order; a tag with no groups is left out.
 const RELATIONSHIP_TAGS: [&str; 3] = ["Member", "Administrator", "Representative"];
 
 async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {

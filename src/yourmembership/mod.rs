@@ -21,7 +21,22 @@
 //! [`methods`] holds the operations, [`responses`] builds the response DTOs, [`render`] writes
 //! them in the negotiated format, [`errors`] is the one error type.
 //!
-//! **[choice]** decisions are marked where they live; `docs/yourmembership.md` lists them all.
+//! ## \[choice\]s (each marked where it lives; `docs/yourmembership.md` gives the reasons)
+//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); OAuth variant = API key and
+//!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
+//!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
+//!   bad-credentials answer.
+//! - dates: fixed -05:00 ([`YM_UTC_OFFSET_SECS`]); `DateCached` = now on the app clock.
+//! - errors ([`errors`]): the operation's response DTO with defaults; login refusals carry
+//!   `ErrorCode` `None`; 403 `Invalid Role`; 404 `Member not found` / `Group not found`; the
+//!   injected-code status map; [`WWW_AUTHENTICATE`].
+//! - member groups ([`methods`]): admin-/representative-only groups show `NotJoined`; paging
+//!   defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove; one title per group;
+//!   no flag → 400; `PeopleGroups` tags and order; a member's group types.
+//! - binding ([`binding`]): strings over [`binding::MAX_STRING_CHARS`] refused; XML/JSV request
+//!   bodies refused unread.
+//! - formats ([`render`]): XML layout; JSV empty string `""`; CSV single-row form; JSONP callback
+//!   names; `Accept` order without q-values.
 
 pub mod auth;
 pub mod binding;
@@ -47,20 +62,20 @@ use errors::YmError;
 use render::Format;
 use route::{Op, Route};
 
-/// **[choice]** Sessions live 15 minutes from their creation (absolute, not sliding).
+/// **\[choice\]** Sessions live 15 minutes from their creation (absolute, not sliding).
 pub const SESSION_LIFETIME_SECS: i64 = 15 * 60;
 
 /// Length of a session id (ServiceStack's random session ids are 20 characters).
 pub const SESSION_ID_LEN: usize = 20;
 
-/// **[choice]** YM's servers answer in US Eastern time; the mock uses its standard offset
+/// **\[choice\]** YM's servers answer in US Eastern time; the mock uses its standard offset
 /// (-05:00) all year, having no time-zone database.
 pub const YM_UTC_OFFSET_SECS: i32 = -5 * 3600;
 
-/// **[choice]** Page size when a request leaves `PageSize` unset (0).
+/// **\[choice\]** Page size when a request leaves `PageSize` unset (0).
 pub const DEFAULT_PAGE_SIZE: i32 = 100;
 
-/// **[choice]** The `WWW-Authenticate` challenge of a 401 (ServiceStack names its provider and
+/// **\[choice\]** The `WWW-Authenticate` challenge of a 401 (ServiceStack names its provider and
 /// realm; YM's exact value is not public).
 pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
 

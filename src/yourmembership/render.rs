@@ -198,7 +198,7 @@ fn from_accept(headers: &HeaderMap) -> Option<Format> {
     })
 }
 
-/// **[choice]** Only plain JavaScript identifiers (and dotted paths) are honoured as a JSONP
+/// **\[choice\]** Only plain JavaScript identifiers (and dotted paths) are honoured as a JSONP
 /// callback; anything else is ignored and plain JSON is answered, so `?callback=` cannot inject
 /// script.
 fn valid_callback(cb: &str) -> bool {
@@ -326,7 +326,7 @@ fn jsv_node(out: &mut String, n: &Node) {
 }
 
 /// A JSV string is quoted only when it holds one of `[ ] { } , "` (inner quotes doubled).
-/// **[choice]** the empty string is written `""` so that it stays distinct from a null.
+/// **\[choice\]** the empty string is written `""` so that it stays distinct from a null.
 fn jsv_str(out: &mut String, s: &str) {
     if s.is_empty() {
         out.push_str("\"\"");
@@ -440,7 +440,7 @@ fn xml_text(s: &str) -> String {
 
 // ---------------------------------------------------------------- CSV
 
-/// **[choice]** A response DTO as CSV is ServiceStack's single-object form: a header row of
+/// **\[choice\]** A response DTO as CSV is ServiceStack's single-object form: a header row of
 /// the non-null properties and one data row, nested values written as JSV.
 fn csv_row(out: &mut String, o: &Obj) {
     let present: Vec<&(&'static str, Node)> =
