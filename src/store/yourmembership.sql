@@ -72,3 +72,4 @@ CREATE TABLE ym_session (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX ym_session_by_client ON ym_session(client_id);
+CREATE INDEX ym_session_by_expiry ON ym_session(expires_at);

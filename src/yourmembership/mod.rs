@@ -1,8 +1,83 @@
-//! YourMembership REST API (stub until the YourMembership issue lands).
+//! YourMembership's ServiceStack REST API (`/Ams/...`), as spec `yourmembership.md` describes.
+//!
+//! ## Emulated
+//! - `POST /Ams/Authenticate`: Admin (API key + API password) and Member (user name or email +
+//!   password) sessions, and their OAuth twins; JSON or form bodies bound the ServiceStack way.
+//! - `GET /Ams/{ClientID}/Member/{MemberID}/Groups` with `Status`, `GroupTypeId`, `SearchTerm`,
+//!   `PageNumber`, `PageSize`, `OffSet`; `POST`/`PUT /Ams/{ClientID}/MemberGroups` (member with
+//!   primary group, administrator, representative with a title created on the fly).
+//! - `GET /Ams/{ClientID}/GroupTypes`, `/Ams/{ClientID}/Member/{MemberID}/GroupTypes`,
+//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`.
+//! - Formats: JSON, JSONP, JSV, DataContract XML, CSV; chosen by route suffix, `?format=`,
+//!   `Accept`. Routes match in any case; a wrong verb is 405, an unknown route 404.
+//!
+//! ## Not emulated
+//! Every other YM route; XML/JSV *request* bodies (refused with `SerializationException`);
+//! Anonymous sessions; `/Ams/Authenticate/{Token}`; `MemberConfig`/`BrandingConfig` in
+//! `AuthResponse`; ServiceStack's HTML pages.
+//!
+//! ## Layout
+//! [`route`] matches paths, [`binding`] fills request DTOs, [`auth`] opens and checks sessions,
+//! [`methods`] holds the operations, [`responses`] builds the response DTOs, [`render`] writes
+//! them in the negotiated format, [`errors`] is the one error type.
+//!
+//! ## \[choice\]s (each marked where it lives; `docs/yourmembership.md` gives the reasons)
+//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); OAuth variant = API key and
+//!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
+//!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
+//!   bad-credentials answer.
+//! - dates: fixed -05:00 ([`YM_UTC_OFFSET_SECS`]); `DateCached` = now on the app clock.
+//! - errors ([`errors`]): the operation's response DTO with defaults; login refusals carry
+//!   `ErrorCode` `None`; 403 `Invalid Role`; 404 `Member not found` / `Group not found`; the
+//!   injected-code status map; [`WWW_AUTHENTICATE`].
+//! - member groups ([`methods`]): admin-/representative-only groups show `NotJoined`; paging
+//!   defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove; one title per group;
+//!   no flag → 400; `PeopleGroups` tags and order; a member's group types.
+//! - binding ([`binding`]): strings over [`binding::MAX_STRING_CHARS`] refused; XML/JSV request
+//!   bodies refused unread.
+//! - formats ([`render`]): XML layout; JSV empty string `""`; CSV single-row form; JSONP callback
+//!   names; `Accept` order without q-values.
 
+pub mod auth;
+pub mod binding;
+pub mod errors;
+pub mod methods;
+pub mod render;
+pub mod responses;
+pub mod route;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use chrono::{DateTime, FixedOffset, Utc};
 
+use crate::journal::MASK;
 use crate::state::AppState;
+use crate::vendor::{Api, Operation, Vendor};
+use binding::Fields;
+use errors::YmError;
+use render::Format;
+use route::{Op, Route};
+
+/// **\[choice\]** Sessions live 15 minutes from their creation (absolute, not sliding).
+pub const SESSION_LIFETIME_SECS: i64 = 15 * 60;
+
+/// Length of a session id (ServiceStack's random session ids are 20 characters).
+pub const SESSION_ID_LEN: usize = 20;
+
+/// **\[choice\]** YM's servers answer in US Eastern time; the mock uses its standard offset
+/// (-05:00) all year, having no time-zone database.
+pub const YM_UTC_OFFSET_SECS: i32 = -5 * 3600;
+
+/// **\[choice\]** Page size when a request leaves `PageSize` unset (0).
+pub const DEFAULT_PAGE_SIZE: i32 = 100;
+
+/// **\[choice\]** The `WWW-Authenticate` challenge of a 401 (ServiceStack names its provider and
+/// realm; YM's exact value is not public).
+pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
 
 /// Whether a path belongs to YourMembership: `/Ams` and below, in any case (ServiceStack).
 pub fn claims(path: &str) -> bool {
@@ -10,6 +85,111 @@ pub fn claims(path: &str) -> bool {
     lower == "/ams" || lower.starts_with("/ams/")
 }
 
-pub fn router(_state: AppState) -> Router<AppState> {
-    Router::new()
+/// YM's routes are matched by [`route`] (case-insensitively), so the router is one handler.
+pub fn router(state: AppState) -> Router<AppState> {
+    crate::vendor::layer(Router::new().fallback(handle), state, YourMembership)
+}
+
+/// A time on YM's clock and offset.
+pub fn ym_time(at: DateTime<Utc>) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(YM_UTC_OFFSET_SECS).expect("a valid offset");
+    at.with_timezone(&offset)
+}
+
+/// Log a store failure once; the caller answers YM's generic error.
+pub fn internal(e: crate::store::StoreError) -> YmError {
+    tracing::error!(error = %e, "yourmembership: store failure");
+    YmError::Internal
+}
+
+/// What a request is, before it is handled: its format, route and operation.
+struct Target {
+    format: Format,
+    route: Option<Route>,
+    op: Op,
+}
+
+fn target(parts: &Parts) -> Target {
+    let (path, suffix) = Format::split_suffix(parts.uri.path());
+    let format = Format::negotiate(suffix, parts.uri.query(), &parts.headers);
+    let route = Route::parse(path);
+    let op = route
+        .as_ref()
+        .and_then(|r| r.endpoint.op(&parts.method))
+        .unwrap_or(Op::Unknown);
+    Target { format, route, op }
+}
+
+async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, crate::config::MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    let Target { format, route, op } = target(&parts);
+    let result = match (&route, op) {
+        (None, _) => Err(YmError::RouteNotFound),
+        (Some(r), Op::Unknown) => Err(YmError::MethodNotAllowed {
+            verb: parts.method.clone(),
+            dto: r.endpoint.dto(),
+            allow: r.endpoint.verbs(),
+        }),
+        (Some(r), op) => methods::run(&state, op, r, &parts, &body).await,
+    };
+    match result {
+        Ok(dto) => (
+            StatusCode::OK,
+            [format.content_type_header()],
+            format.write(&dto),
+        )
+            .into_response(),
+        Err(e) => e.render(op, &format),
+    }
+}
+
+#[derive(Clone)]
+pub struct YourMembership;
+
+impl Vendor for YourMembership {
+    const API: Api = Api::YourMembership;
+
+    async fn classify(&self, _state: &AppState, parts: &Parts, body: &Bytes) -> Operation {
+        let Target { route, op, .. } = target(parts);
+        let fields = Fields::read(op.dto(), route.as_ref(), parts, body)
+            .await
+            .unwrap_or_else(|_| Fields::empty(op.dto()));
+        // The tenant is the ClientID: the path's, or for Authenticate the body's.
+        let tenant = fields.int("ClientID").ok().flatten().map(|c| c.to_string());
+        // An Admin login's `Username` is the API key; `ConsumerKey` is too (OAuth variant).
+        let admin_login = op == Op::Authenticate
+            && fields
+                .enumeration("UserType", auth::USER_TYPES)
+                .ok()
+                .flatten()
+                == Some("Admin");
+        let params = fields
+            .pairs()
+            .into_iter()
+            .map(|(name, value)| {
+                let secret = name.eq_ignore_ascii_case("ConsumerKey")
+                    || (admin_login && name.eq_ignore_ascii_case("Username"));
+                (name, if secret { MASK.to_string() } else { value })
+            })
+            .collect();
+        Operation {
+            api: Api::YourMembership,
+            tenant,
+            operation: op.name().to_string(),
+            params,
+        }
+    }
+
+    fn vendor_error(&self, code: &str, parts: &Parts, _body: &Bytes) -> Response {
+        let t = target(parts);
+        YmError::Injected(code.to_string()).render(t.op, &t.format)
+    }
+
+    fn unreadable_body(&self, parts: &Parts) -> Response {
+        let t = target(parts);
+        YmError::BodyTooLarge.render(t.op, &t.format)
+    }
 }

@@ -1,0 +1,217 @@
+//! Sessions: `POST /Ams/Authenticate` opens one; every other route finds it through the
+//! `X-SS-ID` header or the `ss-id` cookie and checks its role, client and member.
+
+use axum::http::request::Parts;
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+
+use super::errors::{LoginRefusal, YmError};
+use super::{internal, SESSION_ID_LEN, SESSION_LIFETIME_SECS};
+use crate::state::AppState;
+use crate::store::unix_ms;
+use crate::store::yourmembership as db;
+use crate::wire::secret_eq;
+
+/// `UserType` of an `Authenticate` request.
+pub const USER_TYPES: &[&str] = &["Anonymous", "Admin", "Member"];
+
+/// A decoded `Authenticate` request.
+#[derive(Debug, Clone, Default)]
+pub struct Login {
+    pub client_id: i32,
+    pub user_type: &'static str,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub email: Option<String>,
+    pub consumer_key: Option<String>,
+    pub consumer_secret: Option<String>,
+}
+
+/// A session's role (ServiceStack roles as YM names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    OAuthAdmin,
+    Member,
+    OAuthMember,
+}
+
+impl Role {
+    fn is_admin(self) -> bool {
+        matches!(self, Role::Admin | Role::OAuthAdmin)
+    }
+}
+
+/// Who is calling, once the session checked out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub client_id: i64,
+    pub member_id: i64,
+    pub role: Role,
+}
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any session of the route's client.
+    AnyRole,
+    /// An admin session, or the member's own session.
+    AdminOrSelf(i64),
+    /// An admin session.
+    Admin,
+}
+
+/// Check the credentials and open a session: `(MemberID, SessionId)`.
+pub async fn authenticate(state: &AppState, login: Login) -> Result<(i64, String), YmError> {
+    let now = state.clock.now();
+    let client_id = i64::from(login.client_id);
+    let lookup_login = login.clone();
+    let found = state
+        .store
+        .call(move |conn| {
+            let client = db::client(conn, client_id)?;
+            let who = lookup_login.username.or(lookup_login.email);
+            let members = match (&client, who) {
+                (Some(_), Some(who)) if lookup_login.user_type == "Member" => {
+                    db::login_candidates(conn, client_id, &who)?
+                }
+                _ => Vec::new(),
+            };
+            Ok((client, members))
+        })
+        .await
+        .map_err(internal)?;
+    let (Some(client), members) = found else {
+        return Err(YmError::LoginRefused(LoginRefusal::InvalidClient));
+    };
+
+    // **[choice]** The OAuth variant: `ConsumerKey`/`ConsumerSecret` are the client's API key and
+    // API password; with them an Admin login gets `oauthadmin`, a Member login (which still
+    // names the member's own credentials) `oauthmember`.
+    let oauth = login.consumer_key.is_some() || login.consumer_secret.is_some();
+    if oauth {
+        let key_ok = secret_eq(login.consumer_key.as_deref().unwrap_or(""), &client.api_key);
+        let secret_ok = secret_eq(
+            login.consumer_secret.as_deref().unwrap_or(""),
+            &client.api_password,
+        );
+        if !(key_ok & secret_ok) {
+            return Err(YmError::BadCredentials);
+        }
+    }
+    let password = login.password.as_deref().unwrap_or("");
+    let (member_id, role) = match login.user_type {
+        "Admin" if oauth => (0, Role::OAuthAdmin),
+        "Admin" => {
+            let key_ok = secret_eq(login.username.as_deref().unwrap_or(""), &client.api_key);
+            let password_ok = secret_eq(password, &client.api_password);
+            if !(key_ok & password_ok) {
+                return Err(YmError::BadCredentials);
+            }
+            (0, Role::Admin)
+        }
+        "Member" => {
+            // A member with the wrong password learns nothing about the account's state.
+            let member = members
+                .iter()
+                .find(|m| secret_eq(password, &m.password))
+                .ok_or(YmError::BadCredentials)?;
+            match member.status.as_str() {
+                "Locked" => return Err(YmError::LoginRefused(LoginRefusal::AccountLockedOut)),
+                "Suspended" => return Err(YmError::LoginRefused(LoginRefusal::AccountSuspended)),
+                _ => {}
+            }
+            let role = if oauth {
+                Role::OAuthMember
+            } else {
+                Role::Member
+            };
+            (member.member_id, role)
+        }
+        // **[choice]** Anonymous sessions are not emulated: refused like bad credentials.
+        _ => return Err(YmError::BadCredentials),
+    };
+
+    let session_id: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(SESSION_ID_LEN)
+        .map(char::from)
+        .collect();
+    let now_ms = unix_ms(now);
+    let session = db::Session {
+        client_id,
+        member_id,
+        user_type: if role.is_admin() { "Admin" } else { "Member" }.to_string(),
+        oauth: matches!(role, Role::OAuthAdmin | Role::OAuthMember),
+        expires_at: now_ms + SESSION_LIFETIME_SECS * 1000,
+    };
+    let id = session_id.clone();
+    state
+        .store
+        .write(move |tx| db::insert_session(tx, &id, &session, now_ms))
+        .await
+        .map_err(internal)?
+        .map_err(|e| internal(crate::store::StoreError::from(e)))?;
+    Ok((member_id, session_id))
+}
+
+/// The session id a request carries: `X-SS-ID` (header names are case-insensitive), else the
+/// `ss-id` cookie. `?SessionId=` is deliberately not read.
+fn session_id(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get("x-ss-id").and_then(|v| v.to_str().ok()) {
+        return Some(v.trim().to_string());
+    }
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == "ss-id")
+        .map(|(_, value)| value.trim().to_string())
+}
+
+/// The caller of a route of `client_id`, if its session allows `need`.
+pub async fn authorize(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i64,
+    need: Need,
+) -> Result<Caller, YmError> {
+    let id = session_id(parts).ok_or(YmError::NotAuthenticated)?;
+    if id.is_empty() || id.len() > 256 {
+        return Err(YmError::NotAuthenticated);
+    }
+    let session = state
+        .store
+        .call(move |conn| db::session(conn, &id))
+        .await
+        .map_err(internal)?
+        .ok_or(YmError::NotAuthenticated)?;
+    if session.expires_at <= unix_ms(state.clock.now()) {
+        return Err(YmError::NotAuthenticated);
+    }
+    let role = match (session.user_type.as_str(), session.oauth) {
+        ("Admin", false) => Role::Admin,
+        ("Admin", true) => Role::OAuthAdmin,
+        (_, false) => Role::Member,
+        (_, true) => Role::OAuthMember,
+    };
+    if session.client_id != client_id {
+        return Err(YmError::Forbidden);
+    }
+    let allowed = match need {
+        Need::AnyRole => true,
+        Need::Admin => role.is_admin(),
+        Need::AdminOrSelf(member_id) => role.is_admin() || session.member_id == member_id,
+    };
+    if !allowed {
+        return Err(YmError::Forbidden);
+    }
+    Ok(Caller {
+        client_id,
+        member_id: session.member_id,
+        role,
+    })
+}

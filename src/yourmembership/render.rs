@@ -1,0 +1,570 @@
+//! YM's wire formats: one response tree ([`Node`]) written as JSON, JSV, XML or CSV, chosen by
+//! content negotiation ([`Format::negotiate`]).
+//!
+//! A response is built once as a tree of ServiceStack DTOs (type name, namespace, properties in
+//! declared order) and each writer follows its serializer's rules: JSON and JSV leave nulls out,
+//! DataContract XML writes them as `i:nil`, orders YM's own members alphabetically and names list
+//! items after their type.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+use chrono::{DateTime, FixedOffset, Timelike};
+
+/// YM's own DTO namespace (DataContract XML).
+pub const YM_NS: &str = "http://schemas.datacontract.org/2004/07/YM.Web.Services.Ams";
+/// ServiceStack's namespace (`ResponseStatus`, `ResponseError`, `ErrorResponse`).
+pub const SS_NS: &str = "http://schemas.servicestack.net/types";
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// A value of a response DTO.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    /// A `DateTime` with its offset (YM's server-local time).
+    Date(DateTime<FixedOffset>),
+    /// `DateTime.MinValue` (an unset non-nullable date).
+    MinDate,
+    List(Vec<Node>),
+    Obj(Obj),
+}
+
+/// A DTO: its .NET type name and namespace, and its properties in declared order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Obj {
+    pub ty: &'static str,
+    pub ns: &'static str,
+    pub fields: Vec<(&'static str, Node)>,
+}
+
+impl Obj {
+    pub fn new(ty: &'static str, ns: &'static str) -> Obj {
+        Obj {
+            ty,
+            ns,
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<Node>) -> Obj {
+        self.fields.push((name, value.into()));
+        self
+    }
+}
+
+impl From<bool> for Node {
+    fn from(v: bool) -> Node {
+        Node::Bool(v)
+    }
+}
+impl From<i64> for Node {
+    fn from(v: i64) -> Node {
+        Node::Int(v)
+    }
+}
+impl From<i32> for Node {
+    fn from(v: i32) -> Node {
+        Node::Int(v.into())
+    }
+}
+impl From<&str> for Node {
+    fn from(v: &str) -> Node {
+        Node::Str(v.to_string())
+    }
+}
+impl From<String> for Node {
+    fn from(v: String) -> Node {
+        Node::Str(v)
+    }
+}
+impl From<Obj> for Node {
+    fn from(v: Obj) -> Node {
+        Node::Obj(v)
+    }
+}
+impl<T: Into<Node>> From<Option<T>> for Node {
+    fn from(v: Option<T>) -> Node {
+        v.map_or(Node::Null, Into::into)
+    }
+}
+impl<T: Into<Node>> From<Vec<T>> for Node {
+    fn from(v: Vec<T>) -> Node {
+        Node::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+/// The formats ServiceStack offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    /// JSON wrapped in `callback(...)`.
+    Jsonp(String),
+    Jsv,
+    Xml,
+    Csv,
+}
+
+impl Format {
+    fn from_name(name: &str) -> Option<Format> {
+        match name.to_ascii_lowercase().as_str() {
+            "json" => Some(Format::Json),
+            "jsv" => Some(Format::Jsv),
+            "xml" => Some(Format::Xml),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    /// The format of a route suffix (`Groups.json`), and the path without it.
+    pub fn split_suffix(path: &str) -> (&str, Option<Format>) {
+        if let Some(dot) = path.rfind('.') {
+            if !path[dot..].contains('/') {
+                if let Some(f) = Format::from_name(&path[dot + 1..]) {
+                    return (&path[..dot], Some(f));
+                }
+            }
+        }
+        (path, None)
+    }
+
+    /// Route suffix, then `?format=`, then `Accept`; JSON by default. `?callback=` turns JSON
+    /// into JSONP.
+    pub fn negotiate(suffix: Option<Format>, query: Option<&str>, headers: &HeaderMap) -> Format {
+        let query_value = |name: &str| {
+            query.and_then(|q| {
+                crate::wire::form::parse_urlencoded(q.as_bytes())
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            })
+        };
+        let format = suffix
+            .or_else(|| query_value("format").and_then(|f| Format::from_name(&f)))
+            .or_else(|| from_accept(headers))
+            .unwrap_or(Format::Json);
+        match (format, query_value("callback")) {
+            (Format::Json, Some(cb)) if valid_callback(&cb) => Format::Jsonp(cb),
+            (f, _) => f,
+        }
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            Format::Json => "application/json; charset=utf-8",
+            Format::Jsonp(_) => "application/javascript; charset=utf-8",
+            Format::Jsv => "text/jsv; charset=utf-8",
+            Format::Xml => "application/xml; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The whole body of `dto` in this format.
+    pub fn write(&self, dto: &Obj) -> String {
+        let mut out = String::new();
+        match self {
+            Format::Json => json_obj(&mut out, dto),
+            Format::Jsonp(cb) => {
+                out.push_str(cb);
+                out.push('(');
+                json_obj(&mut out, dto);
+                out.push(')');
+            }
+            Format::Jsv => jsv_obj(&mut out, dto),
+            Format::Xml => xml_document(&mut out, dto),
+            Format::Csv => csv_row(&mut out, dto),
+        }
+        out
+    }
+
+    pub fn content_type_header(&self) -> (header::HeaderName, HeaderValue) {
+        (
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type()),
+        )
+    }
+}
+
+/// The first media type of `Accept` the mock can write (q-values are not weighed).
+fn from_accept(headers: &HeaderMap) -> Option<Format> {
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    accept.split(',').find_map(|part| {
+        match part.split(';').next()?.trim().to_ascii_lowercase().as_str() {
+            "application/json" | "text/json" => Some(Format::Json),
+            "application/xml" | "text/xml" => Some(Format::Xml),
+            "text/jsv" => Some(Format::Jsv),
+            "text/csv" => Some(Format::Csv),
+            _ => None,
+        }
+    })
+}
+
+/// **\[choice\]** Only plain JavaScript identifiers (and dotted paths) are honoured as a JSONP
+/// callback; anything else is ignored and plain JSON is answered, so `?callback=` cannot inject
+/// script.
+fn valid_callback(cb: &str) -> bool {
+    !cb.is_empty()
+        && cb.len() <= 128
+        && cb
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.')
+}
+
+// ---------------------------------------------------------------- dates
+
+/// JSON and XML dates: ISO 8601 with seven fractional digits and the offset.
+fn iso_date(at: &DateTime<FixedOffset>) -> String {
+    format!(
+        "{}.{:07}{}",
+        at.format("%Y-%m-%dT%H:%M:%S"),
+        at.nanosecond() % 1_000_000_000 / 100,
+        at.format("%:z")
+    )
+}
+
+/// JSV dates: ServiceStack's shortest XSD form for a local time (date only at midnight, no
+/// fraction when whole seconds).
+fn shortest_date(at: &DateTime<FixedOffset>) -> String {
+    let ticks = at.nanosecond() % 1_000_000_000 / 100;
+    if at.time() == chrono::NaiveTime::MIN {
+        at.format("%Y-%m-%d").to_string()
+    } else if ticks == 0 {
+        at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    } else {
+        iso_date(at)
+    }
+}
+
+const MIN_DATE_ISO: &str = "0001-01-01T00:00:00.0000000";
+const MIN_DATE_SHORT: &str = "0001-01-01";
+
+// ---------------------------------------------------------------- JSON
+
+fn json_obj(out: &mut String, o: &Obj) {
+    out.push('{');
+    let mut first = true;
+    for (name, value) in &o.fields {
+        if *value == Node::Null {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        json_str(out, name);
+        out.push(':');
+        json_node(out, value);
+    }
+    out.push('}');
+}
+
+fn json_node(out: &mut String, n: &Node) {
+    match n {
+        Node::Null => out.push_str("null"),
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Int(i) => out.push_str(&i.to_string()),
+        Node::Str(s) => json_str(out, s),
+        Node::Date(d) => json_str(out, &iso_date(d)),
+        Node::MinDate => json_str(out, MIN_DATE_ISO),
+        Node::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_node(out, item);
+            }
+            out.push(']');
+        }
+        Node::Obj(o) => json_obj(out, o),
+    }
+}
+
+fn json_str(out: &mut String, s: &str) {
+    out.push_str(&serde_json::Value::from(s).to_string());
+}
+
+// ---------------------------------------------------------------- JSV
+
+fn jsv_obj(out: &mut String, o: &Obj) {
+    out.push('{');
+    let mut first = true;
+    for (name, value) in &o.fields {
+        if *value == Node::Null {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(name);
+        out.push(':');
+        jsv_node(out, value);
+    }
+    out.push('}');
+}
+
+fn jsv_node(out: &mut String, n: &Node) {
+    match n {
+        Node::Null => {}
+        Node::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Node::Int(i) => out.push_str(&i.to_string()),
+        Node::Str(s) => jsv_str(out, s),
+        Node::Date(d) => out.push_str(&shortest_date(d)),
+        Node::MinDate => out.push_str(MIN_DATE_SHORT),
+        Node::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                jsv_node(out, item);
+            }
+            out.push(']');
+        }
+        Node::Obj(o) => jsv_obj(out, o),
+    }
+}
+
+/// A JSV string is quoted only when it holds one of `[ ] { } , "` (inner quotes doubled).
+/// **\[choice\]** the empty string is written `""` so that it stays distinct from a null.
+fn jsv_str(out: &mut String, s: &str) {
+    if s.is_empty() {
+        out.push_str("\"\"");
+    } else if s.contains(['[', ']', '{', '}', ',', '"']) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+// ---------------------------------------------------------------- XML (DataContract)
+
+fn xml_document(out: &mut String, root: &Obj) {
+    out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
+    out.push('<');
+    out.push_str(root.ty);
+    out.push_str(&format!(r#" xmlns:i="{XSI_NS}" xmlns="{}">"#, root.ns));
+    xml_members(out, root, "", 1);
+    out.push_str("</");
+    out.push_str(root.ty);
+    out.push('>');
+}
+
+/// The members of `o`, each element in `o`'s namespace (`prefix` is how that namespace is
+/// spelled at this depth). YM's contracts carry no member order, so DataContract writes them
+/// alphabetically; ServiceStack's types declare theirs.
+fn xml_members(out: &mut String, o: &Obj, prefix: &str, depth: usize) {
+    let mut fields: Vec<&(&'static str, Node)> = o.fields.iter().collect();
+    if o.ns == YM_NS {
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    for (name, value) in fields {
+        let tag = format!("{prefix}{name}");
+        xml_element(out, &tag, value, o.ns, depth);
+    }
+}
+
+fn xml_element(out: &mut String, tag: &str, value: &Node, parent_ns: &str, depth: usize) {
+    match value {
+        Node::Null => {
+            out.push_str(&format!(r#"<{tag} i:nil="true"/>"#));
+        }
+        Node::Obj(o) => {
+            let (decl, prefix) = child_namespace(o.ns, parent_ns, depth);
+            out.push_str(&format!("<{tag}{decl}>"));
+            xml_members(out, o, &prefix, depth + 1);
+            out.push_str(&format!("</{tag}>"));
+        }
+        Node::List(items) => {
+            let item_ns = items
+                .iter()
+                .find_map(|i| match i {
+                    Node::Obj(o) => Some(o.ns),
+                    _ => None,
+                })
+                .unwrap_or(parent_ns);
+            let (decl, prefix) = child_namespace(item_ns, parent_ns, depth);
+            out.push_str(&format!("<{tag}{decl}>"));
+            for item in items {
+                let item_tag = match item {
+                    Node::Obj(o) => format!("{prefix}{}", o.ty),
+                    _ => format!("{prefix}string"),
+                };
+                xml_element(out, &item_tag, item, item_ns, depth + 1);
+            }
+            out.push_str(&format!("</{tag}>"));
+        }
+        scalar => {
+            out.push_str(&format!("<{tag}>"));
+            out.push_str(&xml_text(&scalar_text(scalar)));
+            out.push_str(&format!("</{tag}>"));
+        }
+    }
+}
+
+/// A nested contract in another namespace gets a `d{depth}p1` prefix, as DataContract does.
+fn child_namespace(ns: &str, parent_ns: &str, depth: usize) -> (String, String) {
+    if ns == parent_ns {
+        (String::new(), String::new())
+    } else {
+        let p = format!("d{}p1", depth + 1);
+        (format!(r#" xmlns:{p}="{ns}""#), format!("{p}:"))
+    }
+}
+
+fn scalar_text(n: &Node) -> String {
+    match n {
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => i.to_string(),
+        Node::Str(s) => s.clone(),
+        Node::Date(d) => iso_date(d),
+        Node::MinDate => "0001-01-01T00:00:00".to_string(),
+        Node::Null | Node::List(_) | Node::Obj(_) => String::new(),
+    }
+}
+
+/// Escape text for XML; characters XML 1.0 cannot carry become U+FFFD.
+fn xml_text(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    quick_xml::escape::escape(cleaned.as_str()).into_owned()
+}
+
+// ---------------------------------------------------------------- CSV
+
+/// **\[choice\]** A response DTO as CSV is ServiceStack's single-object form: a header row of
+/// the non-null properties and one data row, nested values written as JSV.
+fn csv_row(out: &mut String, o: &Obj) {
+    let present: Vec<&(&'static str, Node)> =
+        o.fields.iter().filter(|(_, v)| *v != Node::Null).collect();
+    let header: Vec<String> = present.iter().map(|(n, _)| csv_cell(n)).collect();
+    let row: Vec<String> = present
+        .iter()
+        .map(|(_, v)| {
+            let mut s = String::new();
+            match v {
+                Node::Str(text) => s.push_str(text),
+                other => jsv_node(&mut s, other),
+            }
+            csv_cell(&s)
+        })
+        .collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    out.push_str(&row.join(","));
+    out.push_str("\r\n");
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn json_dates_have_seven_fractional_digits_and_the_offset() {
+        assert_eq!(
+            iso_date(&at("2025-01-15T08:52:24.0974701-05:00")),
+            "2025-01-15T08:52:24.0974701-05:00"
+        );
+        assert_eq!(
+            iso_date(&at("2025-01-15T08:52:24-05:00")),
+            "2025-01-15T08:52:24.0000000-05:00"
+        );
+    }
+
+    #[test]
+    fn jsv_dates_take_the_shortest_xsd_form() {
+        assert_eq!(
+            shortest_date(&at("2025-01-15T00:00:00-05:00")),
+            "2025-01-15"
+        );
+        assert_eq!(
+            shortest_date(&at("2025-01-15T08:52:24-05:00")),
+            "2025-01-15T08:52:24-05:00"
+        );
+        assert_eq!(
+            shortest_date(&at("2025-01-15T08:52:24.5-05:00")),
+            "2025-01-15T08:52:24.5000000-05:00"
+        );
+    }
+
+    #[test]
+    fn jsv_quotes_only_strings_with_structural_characters() {
+        let o = Obj::new("T", YM_NS)
+            .with("A", "plain text: ok")
+            .with("B", "a,b")
+            .with("C", "say \"hi\"")
+            .with("D", Node::Null)
+            .with("E", true)
+            .with("F", "");
+        let mut s = String::new();
+        jsv_obj(&mut s, &o);
+        assert_eq!(
+            s,
+            r#"{A:plain text: ok,B:"a,b",C:"say ""hi""",E:True,F:""}"#
+        );
+    }
+
+    #[test]
+    fn xml_writes_nil_for_nulls_and_sorts_ym_members() {
+        let o = Obj::new("R", YM_NS)
+            .with("Zeta", 1)
+            .with("Alpha", Node::Null)
+            .with(
+                "ResponseStatus",
+                Obj::new("ResponseStatus", SS_NS)
+                    .with("ErrorCode", "X")
+                    .with("Message", Node::Null),
+            );
+        assert_eq!(
+            Format::Xml.write(&o),
+            format!(
+                r#"<?xml version="1.0" encoding="utf-8"?><R xmlns:i="{XSI_NS}" xmlns="{YM_NS}"><Alpha i:nil="true"/><ResponseStatus xmlns:d2p1="{SS_NS}"><d2p1:ErrorCode>X</d2p1:ErrorCode><d2p1:Message i:nil="true"/></ResponseStatus><Zeta>1</Zeta></R>"#
+            )
+        );
+    }
+
+    #[test]
+    fn suffixes_select_the_format_only_on_the_last_segment() {
+        assert_eq!(
+            Format::split_suffix("/Ams/1/Groups.JSV"),
+            ("/Ams/1/Groups", Some(Format::Jsv))
+        );
+        assert_eq!(
+            Format::split_suffix("/Ams/a.json/Groups"),
+            ("/Ams/a.json/Groups", None)
+        );
+    }
+
+    #[test]
+    fn hostile_callbacks_are_ignored() {
+        let h = HeaderMap::new();
+        assert_eq!(
+            Format::negotiate(None, Some("callback=cb.x"), &h),
+            Format::Jsonp("cb.x".into())
+        );
+        assert_eq!(
+            Format::negotiate(None, Some("callback=alert(1)//"), &h),
+            Format::Json
+        );
+    }
+}

@@ -1,0 +1,279 @@
+//! YM's response DTOs as [`Obj`] trees, properties in the order YM's OpenAPI declares them.
+//!
+//! Value-type properties (`int`, `bool`, non-nullable enums, `DateTime`) are always present, as
+//! ServiceStack writes them; nullable ones are `Null` unless known, so JSON and JSV leave them
+//! out.
+
+use chrono::{DateTime, FixedOffset};
+
+use super::methods::MemberGroupsCmd;
+use super::render::{Node, Obj, SS_NS, YM_NS};
+use super::route::Op;
+
+/// A successful call's `ResponseStatus`: every member null, so JSON shows `{}`.
+pub fn ok_status() -> Obj {
+    Obj::new("ResponseStatus", SS_NS)
+        .with("ErrorCode", Node::Null)
+        .with("Message", Node::Null)
+        .with("StackTrace", Node::Null)
+        .with("Errors", Node::Null)
+        .with("Meta", Node::Null)
+}
+
+/// A group as listed inside a group type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupView {
+    pub id: i64,
+    pub name: String,
+    /// The member's status in it; `None` in the catalogue.
+    pub status: Option<&'static str>,
+    pub join_option: String,
+}
+
+/// A group type with the groups listed under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupTypeView {
+    pub id: i64,
+    pub name: String,
+    pub sort_index: i64,
+    /// `None` where the type is listed without its groups (`GroupTypes`).
+    pub groups: Option<Vec<GroupView>>,
+}
+
+fn group_type_list(types: Option<&[GroupTypeView]>) -> Node {
+    let Some(types) = types else {
+        return Node::Null;
+    };
+    Node::List(
+        types
+            .iter()
+            .map(|t| {
+                Node::Obj(
+                    Obj::new("GroupType", YM_NS)
+                        .with("Id", t.id)
+                        .with("TypeName", t.name.as_str())
+                        .with("SortIndex", t.sort_index)
+                        .with(
+                            "Groups",
+                            t.groups.as_ref().map(|gs| {
+                                gs.iter()
+                                    .map(|g| {
+                                        Obj::new("Group", YM_NS)
+                                            .with("Id", g.id)
+                                            .with("Name", g.name.as_str())
+                                            .with("Status", g.status)
+                                            .with("JoinOption", g.join_option.as_str())
+                                    })
+                                    .collect::<Vec<_>>()
+                            }),
+                        ),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The tail every YM service response carries.
+fn cache_fields(o: Obj, status: Obj, now: Option<DateTime<FixedOffset>>) -> Obj {
+    o.with("ResponseStatus", status)
+        .with("BypassCache", false)
+        .with("DateCached", now.map_or(Node::MinDate, Node::Date))
+}
+
+/// `MemberGroupsResponse`: the request echoed, the member's groups by type.
+pub fn member_groups(
+    cmd: &MemberGroupsCmd,
+    types: &[GroupTypeView],
+    now: DateTime<FixedOffset>,
+) -> Obj {
+    member_groups_dto(cmd, Some(types), ok_status(), Some(now))
+}
+
+fn member_groups_dto(
+    cmd: &MemberGroupsCmd,
+    types: Option<&[GroupTypeView]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
+    let o = Obj::new("MemberGroupsResponse", YM_NS)
+        .with("GroupTypeList", group_type_list(types))
+        .with("PageNumber", cmd.page_number)
+        .with("PageSize", cmd.page_size)
+        .with("OffSet", cmd.offset)
+        .with("Status", cmd.status)
+        .with("GroupTypeId", cmd.group_type_id)
+        .with("SearchTerm", cmd.search_term.clone())
+        .with("AddAsMember", cmd.add_as_member)
+        .with("IsPrimaryGroup", cmd.is_primary_group)
+        .with("AddAsGroupAdmin", cmd.add_as_group_admin)
+        .with("AddGroupRepTitle", cmd.add_group_rep_title.clone())
+        .with("RemoveAsMember", cmd.remove_as_member)
+        .with("RemoveAsGroupAdmin", cmd.remove_as_group_admin)
+        .with("RemoveGroupRepTitle", cmd.remove_group_rep_title.clone())
+        .with("ID", cmd.id)
+        .with("GroupCode", cmd.group_code.clone())
+        .with("MemberID", cmd.member_id)
+        .with("ClientID", cmd.client_id);
+    cache_fields(o, status, now).with("Device", cmd.device.clone())
+}
+
+/// `GroupTypesResponse` (client and member routes).
+pub fn group_types(
+    client_id: i32,
+    member_id: i32,
+    types: &[GroupTypeView],
+    now: DateTime<FixedOffset>,
+) -> Obj {
+    group_types_dto(client_id, member_id, Some(types), ok_status(), Some(now))
+}
+
+fn group_types_dto(
+    client_id: i32,
+    member_id: i32,
+    types: Option<&[GroupTypeView]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
+    let o = Obj::new("GroupTypesResponse", YM_NS)
+        .with("GroupTypeList", group_type_list(types))
+        .with("Status", "None")
+        .with("MemberID", member_id)
+        .with("ClientID", client_id);
+    cache_fields(o, status, now)
+}
+
+/// `GroupsResponse`: the catalogue, every group under its type.
+pub fn groups(client_id: i32, types: &[GroupTypeView], now: DateTime<FixedOffset>) -> Obj {
+    groups_dto(client_id, Some(types), ok_status(), Some(now))
+}
+
+fn groups_dto(
+    client_id: i32,
+    types: Option<&[GroupTypeView]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
+    let o = Obj::new("GroupsResponse", YM_NS)
+        .with("GroupTypeList", group_type_list(types))
+        .with("UsingRedis", false)
+        .with("AppInitTime", now.map_or(Node::MinDate, Node::Date))
+        .with("ClientID", client_id);
+    cache_fields(o, status, now)
+}
+
+/// One group of a `PeopleGroups` relationship.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelatedGroup {
+    pub group_id: i64,
+    pub code: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub primary: bool,
+}
+
+/// `PeopleGroupsResponse`: the person's relationships by tag.
+pub fn people_groups(
+    client_id: i32,
+    id: i32,
+    relationships: &[(&'static str, Vec<RelatedGroup>)],
+    now: DateTime<FixedOffset>,
+) -> Obj {
+    people_groups_dto(
+        client_id,
+        Some(id),
+        Some(relationships),
+        ok_status(),
+        Some(now),
+    )
+}
+
+fn people_groups_dto(
+    client_id: i32,
+    id: Option<i32>,
+    relationships: Option<&[(&'static str, Vec<RelatedGroup>)]>,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+) -> Obj {
+    let list: Option<Vec<Obj>> = relationships.map(|relationships| {
+        relationships
+            .iter()
+            .map(|(tag, groups)| {
+                Obj::new("PeopleGroupRelationship", YM_NS)
+                    .with("RelationshipTag", *tag)
+                    .with(
+                        "Groups",
+                        groups
+                            .iter()
+                            .map(|g| {
+                                Obj::new("PeopleGroup", YM_NS)
+                                    .with("GroupID", g.group_id)
+                                    .with("Code", g.code.as_str())
+                                    .with("Name", g.name.as_str())
+                                    .with("Title", g.title.clone())
+                                    .with("Primary", g.primary)
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+            })
+            .collect()
+    });
+    let o = Obj::new("PeopleGroupsResponse", YM_NS)
+        .with("Relationships", list)
+        .with("ID", id)
+        .with("ClientID", client_id);
+    cache_fields(o, status, now)
+}
+
+/// A successful `AuthResponse`.
+pub fn authenticated(client_id: i32, member_id: i32, user_id: String, session_id: &str) -> Obj {
+    auth_response(client_id, member_id, "None", ok_status())
+        .with_value("UserId", user_id.into())
+        .with_value("SessionId", session_id.into())
+}
+
+fn auth_response(client_id: i32, member_id: i32, failed: &'static str, status: Obj) -> Obj {
+    Obj::new("AuthResponse", YM_NS)
+        .with("ClientID", client_id)
+        .with("MemberID", member_id)
+        .with("FailedLoginReason", failed)
+        .with("MemberConfig", Node::Null)
+        .with("BrandingConfig", Node::Null)
+        .with("ExchangeToken", Node::Null)
+        .with("UserId", Node::Null)
+        .with("SessionId", Node::Null)
+        .with("UserName", Node::Null)
+        .with("DisplayName", Node::Null)
+        .with("ReferrerUrl", Node::Null)
+        .with("BearerToken", Node::Null)
+        .with("RefreshToken", Node::Null)
+        .with("ResponseStatus", status)
+        .with("Meta", Node::Null)
+}
+
+impl Obj {
+    /// Set an already declared property.
+    fn with_value(mut self, name: &str, value: Node) -> Obj {
+        if let Some(slot) = self.fields.iter_mut().find(|(n, _)| *n == name) {
+            slot.1 = value;
+        }
+        self
+    }
+}
+
+/// The error body of `op`: its response DTO with defaults only, and the error's status.
+pub fn error_dto(op: Op, status: Obj, failed_login: &'static str) -> Obj {
+    match op {
+        Op::Authenticate => auth_response(0, 0, failed_login, status),
+        Op::MemberGroupsGet | Op::MemberGroupsPost | Op::MemberGroupsPut => {
+            let defaults = MemberGroupsCmd {
+                status: "None",
+                ..MemberGroupsCmd::default()
+            };
+            member_groups_dto(&defaults, None, status, None)
+        }
+        Op::GroupTypes | Op::MemberGroupTypes => group_types_dto(0, 0, None, status, None),
+        Op::Groups => groups_dto(0, None, status, None),
+        Op::PeopleGroups => people_groups_dto(0, None, None, status, None),
+        Op::Unknown => Obj::new("ErrorResponse", SS_NS).with("ResponseStatus", status),
+    }
+}
