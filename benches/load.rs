@@ -264,6 +264,21 @@ fn smarteru_get_user_groups(_: &str) -> Vec<u8> {
     http_request("POST", "/apiv2/", &[FORM], &body)
 }
 
+fn ym_admin_authenticate() -> Vec<u8> {
+    http_request(
+        "POST",
+        "/Ams/Authenticate",
+        &[("Content-Type", "application/json")],
+        r#"{"ClientID":40001,"UserType":"Admin","Username":"demo-ym-api-key","Password":"demo-ym-api-password"}"#,
+    )
+}
+
+/// The `SessionId` of an Authenticate answer.
+fn session_id(answer: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(answer).expect("Authenticate answers JSON");
+    v["SessionId"].as_str().expect("a SessionId").to_string()
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
@@ -283,6 +298,40 @@ fn scenarios() -> Vec<Scenario> {
             setup: None,
             request: smarteru_get_user_groups,
             main: true,
+        },
+        Scenario {
+            name: "yourmembership MemberGroups.GET (JSON)",
+            https: false,
+            status: 200,
+            expect: "\"GroupTypeList\"",
+            setup: Some(ym_admin_authenticate),
+            request: |answer| {
+                let sid = session_id(answer);
+                http_request(
+                    "GET",
+                    "/Ams/40001/Member/5001/Groups",
+                    &[("X-SS-ID", &sid)],
+                    "",
+                )
+            },
+            main: true,
+        },
+        Scenario {
+            name: "yourmembership MemberGroups.GET (JSV)",
+            https: false,
+            status: 200,
+            expect: "{GroupTypeList:",
+            setup: Some(ym_admin_authenticate),
+            request: |answer| {
+                let sid = session_id(answer);
+                http_request(
+                    "GET",
+                    "/Ams/40001/Member/5001/Groups.jsv",
+                    &[("X-SS-ID", &sid)],
+                    "",
+                )
+            },
+            main: false,
         },
     ]
 }

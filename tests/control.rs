@@ -102,7 +102,9 @@ fn post_empty(uri: &str) -> Request<Body> {
 async fn every_vendor_call_is_journaled_with_its_operation_tenant_status_and_code() {
     let (app, _) = demo().await;
     assert_eq!(
-        luminate_groups(&app, "demo", "demo-api-key", "1000002").await.status,
+        luminate_groups(&app, "demo", "demo-api-key", "1000002")
+            .await
+            .status,
         StatusCode::OK
     );
     let r = luminate_groups(&app, "demo", "wrong-key", "1000002").await;
@@ -128,11 +130,41 @@ async fn every_vendor_call_is_journaled_with_its_operation_tenant_status_and_cod
     assert_eq!(
         summary,
         vec![
-            ("luminate".into(), "demo".into(), "getUserGroups".into(), 200, Value::Null),
-            ("luminate".into(), "demo".into(), "getUserGroups".into(), 403, json!("2")),
-            ("smarteru".into(), "demo".into(), "getUserGroups".into(), 200, Value::Null),
-            ("yourmembership".into(), "40001".into(), "Authenticate".into(), 200, Value::Null),
-            ("yourmembership".into(), "40001".into(), "MemberGroups.GET".into(), 200, Value::Null),
+            (
+                "luminate".into(),
+                "demo".into(),
+                "getUserGroups".into(),
+                200,
+                Value::Null
+            ),
+            (
+                "luminate".into(),
+                "demo".into(),
+                "getUserGroups".into(),
+                403,
+                json!("2")
+            ),
+            (
+                "smarteru".into(),
+                "demo".into(),
+                "getUserGroups".into(),
+                200,
+                Value::Null
+            ),
+            (
+                "yourmembership".into(),
+                "40001".into(),
+                "Authenticate".into(),
+                200,
+                Value::Null
+            ),
+            (
+                "yourmembership".into(),
+                "40001".into(),
+                "MemberGroups.GET".into(),
+                200,
+                Value::Null
+            ),
         ]
     );
     let first = &entries[0];
@@ -168,8 +200,14 @@ async fn secrets_never_appear_in_the_journal() {
     .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text());
     let login = login.json();
-    let token = login["loginResponse"]["token"].as_str().unwrap().to_string();
-    let jsession = login["loginResponse"]["JSESSIONID"].as_str().unwrap().to_string();
+    let token = login["loginResponse"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let jsession = login["loginResponse"]["JSESSIONID"]
+        .as_str()
+        .unwrap()
+        .to_string();
     send(
         &app,
         post_form(
@@ -210,7 +248,10 @@ async fn secrets_never_appear_in_the_journal() {
         "demo-ym-api-password",
         session.as_str(),
     ] {
-        assert!(!text.contains(secret), "the journal shows `{secret}`: {text}");
+        assert!(
+            !text.contains(secret),
+            "the journal shows `{secret}`: {text}"
+        );
     }
     assert!(text.contains(membermock::journal::MASK));
 }
@@ -218,17 +259,31 @@ async fn secrets_never_appear_in_the_journal() {
 #[tokio::test]
 async fn the_journal_filters_by_api_operation_tenant_since_and_limit() {
     let (app, _) = demo().await;
-    send(&app, post_json("/_mock/clock", &json!({"now": "2025-01-01T00:00:00Z"}))).await;
+    send(
+        &app,
+        post_json("/_mock/clock", &json!({"now": "2025-01-01T00:00:00Z"})),
+    )
+    .await;
     luminate_groups(&app, "demo", "demo-api-key", "1000001").await;
-    send(&app, post_json("/_mock/clock", &json!({"now": "2025-01-02T00:00:00Z"}))).await;
+    send(
+        &app,
+        post_json("/_mock/clock", &json!({"now": "2025-01-02T00:00:00Z"})),
+    )
+    .await;
     luminate_groups(&app, "demo", "demo-api-key", "1000002").await;
     luminate_groups(&app, "filtered", "filtered-api-key", "2000001").await;
     smarteru_groups(&app, "learner.one@example.com").await;
 
     assert_eq!(journal(&app, "?api=smarteru").await["count"], 1);
-    assert_eq!(journal(&app, "?api=luminate&tenant=filtered").await["count"], 1);
+    assert_eq!(
+        journal(&app, "?api=luminate&tenant=filtered").await["count"],
+        1
+    );
     assert_eq!(journal(&app, "?operation=getUserGroups").await["count"], 4);
-    assert_eq!(journal(&app, "?since=2025-01-01T12:00:00Z").await["count"], 3);
+    assert_eq!(
+        journal(&app, "?since=2025-01-01T12:00:00Z").await["count"],
+        3
+    );
     let last = journal(&app, "?api=luminate&limit=1").await;
     assert_eq!(last["count"], 1);
     assert_eq!(last["requests"][0]["tenant"], "filtered");
@@ -237,7 +292,13 @@ async fn the_journal_filters_by_api_operation_tenant_since_and_limit() {
     let r = send(&app, get("/_mock/requests?colour=blue")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
-    let r = send(&app, Request::delete("/_mock/requests").body(Body::empty()).unwrap()).await;
+    let r = send(
+        &app,
+        Request::delete("/_mock/requests")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(journal(&app, "").await["count"], 0);
 }
@@ -370,7 +431,10 @@ async fn an_http_status_fault_answers_that_status_with_retry_after() {
     assert_eq!(r.status, StatusCode::OK);
     let e = &journal(&app, "").await["requests"][0];
     assert_eq!(e["status"], 503);
-    assert_eq!(e["fault"]["effect"], json!({"http_status": 503, "retry_after": 7}));
+    assert_eq!(
+        e["fault"]["effect"],
+        json!({"http_status": 503, "retry_after": 7})
+    );
 }
 
 #[tokio::test]
@@ -428,18 +492,29 @@ async fn fault_rules_are_validated_listed_and_removed() {
         let r = send(&app, post_json("/_mock/faults", &bad)).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
     }
-    let rule = add_fault(&app, json!({"api": "luminate", "effect": {"latency_ms": 1}})).await;
+    let rule = add_fault(
+        &app,
+        json!({"api": "luminate", "effect": {"latency_ms": 1}}),
+    )
+    .await;
     let id = rule["id"].as_u64().unwrap();
-    assert_eq!(send(&app, get("/_mock/faults")).await.json()["faults"][0]["id"], id);
+    assert_eq!(
+        send(&app, get("/_mock/faults")).await.json()["faults"][0]["id"],
+        id
+    );
     let r = send(
         &app,
-        Request::delete(format!("/_mock/faults/{id}")).body(Body::empty()).unwrap(),
+        Request::delete(format!("/_mock/faults/{id}"))
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
     let r = send(
         &app,
-        Request::delete(format!("/_mock/faults/{id}")).body(Body::empty()).unwrap(),
+        Request::delete(format!("/_mock/faults/{id}"))
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -448,13 +523,17 @@ async fn fault_rules_are_validated_listed_and_removed() {
 #[tokio::test]
 async fn a_drop_connection_fault_closes_the_socket_without_an_answer() {
     let server = common::net::start(AppState::demo().await, false).await;
-    let rule = json!({"api": "luminate", "effect": {"drop_connection": true}, "times": 1}).to_string();
+    let rule =
+        json!({"api": "luminate", "effect": {"drop_connection": true}, "times": 1}).to_string();
     let add = format!(
         "POST /_mock/faults HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{rule}",
         rule.len()
     );
     let mut s = tokio::net::TcpStream::connect(server.http).await.unwrap();
-    assert_eq!(common::net::status_of(&common::net::exchange(&mut s, add.as_bytes()).await), 201);
+    assert_eq!(
+        common::net::status_of(&common::net::exchange(&mut s, add.as_bytes()).await),
+        201
+    );
 
     let body = common::form(&[
         ("method", "getUserGroups"),
@@ -532,13 +611,20 @@ async fn reset_restores_the_startup_state_and_clears_journal_faults_and_sessions
     let before = send(&app, get("/_mock/state")).await.json();
     let session = ym_admin_session(&app).await;
     send(&app, post_json("/_mock/seed", &tenant_seed(1))).await;
-    add_fault(&app, json!({"api": "smarteru", "effect": {"latency_ms": 1}})).await;
+    add_fault(
+        &app,
+        json!({"api": "smarteru", "effect": {"latency_ms": 1}}),
+    )
+    .await;
     luminate_groups(&app, "demo", "demo-api-key", "1000001").await;
 
     let r = send(&app, post_empty("/_mock/reset")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(send(&app, get("/_mock/state")).await.json(), before);
-    assert_eq!(send(&app, get("/_mock/faults")).await.json()["faults"], json!([]));
+    assert_eq!(
+        send(&app, get("/_mock/faults")).await.json()["faults"],
+        json!([])
+    );
     // The old session is gone: the call is refused, and that refusal is the only entry.
     let r = ym_groups(&app, &session, 5001).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
