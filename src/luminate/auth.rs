@@ -133,8 +133,8 @@ fn auth_session(
     now_ms: i64,
 ) -> Result<SessionRow, Fail> {
     let token = creds.auth.as_deref().ok_or(LumError::AuthToken)?;
-    let session =
-        db::session(conn, &site.org, SessionKind::Auth, token, now_ms)?.ok_or(LumError::AuthToken)?;
+    let session = db::session(conn, &site.org, SessionKind::Auth, token, now_ms)?
+        .ok_or(LumError::AuthToken)?;
     let bound = match (&session.jsessionid, &creds.jsessionid) {
         (Some(stored), Some(presented)) => secret_eq(presented, stored),
         (None, _) => true,

@@ -59,14 +59,22 @@ const METHODS: &[(Servlet, &str, Method)] = &[
     (Servlet::CRConsAPI, "logout", Method::Logout),
     (Servlet::CRConsAPI, "getUser", Method::GetUser),
     (Servlet::CRConsAPI, "getUserGroups", Method::GetUserGroups),
-    (Servlet::SRConsAPI, "getSingleSignOnToken", Method::GetSingleSignOnToken),
+    (
+        Servlet::SRConsAPI,
+        "getSingleSignOnToken",
+        Method::GetSingleSignOnToken,
+    ),
     (Servlet::SRConsAPI, "getUser", Method::GetUser),
     (Servlet::SRConsAPI, "getUserGroups", Method::GetUserGroups),
     (Servlet::SRConsAPI, "update", Method::Update),
     (Servlet::SRConsAPI, "createOrUpdate", Method::CreateOrUpdate),
     (Servlet::CRGroupAPI, "getGroupInfo", Method::GetGroupInfo),
     (Servlet::CRGroupAPI, "listGroups", Method::ListGroups),
-    (Servlet::SRGroupAPI, "getGroupMembers", Method::GetGroupMembers),
+    (
+        Servlet::SRGroupAPI,
+        "getGroupMembers",
+        Method::GetGroupMembers,
+    ),
     (Servlet::SRGroupAPI, "getGroupInfo", Method::GetGroupInfo),
     (Servlet::SRGroupAPI, "listGroups", Method::ListGroups),
 ];
@@ -165,7 +173,10 @@ pub struct Changes {
 /// A decoded method call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Login { user_name: String, password: String },
+    Login {
+        user_name: String,
+        password: String,
+    },
     GetLoginUrl,
     LoginTest,
     Logout,
@@ -177,9 +188,17 @@ pub enum Command {
         changes: Changes,
         create: bool,
     },
-    GetGroupMembers { group_id: i64, max_number: i64 },
-    GetGroupInfo { group_id: i64 },
-    ListGroups { page_size: i64, page_offset: i64 },
+    GetGroupMembers {
+        group_id: i64,
+        max_number: i64,
+    },
+    GetGroupInfo {
+        group_id: i64,
+    },
+    ListGroups {
+        page_size: i64,
+        page_offset: i64,
+    },
 }
 
 impl Command {
@@ -438,9 +457,7 @@ fn subject(
     key: Option<ConsKey>,
 ) -> Result<i64, Fail> {
     match caller {
-        Caller::Admin(_) => key
-            .ok_or(LumError::Param("cons_id"))?
-            .find(conn, &site.org),
+        Caller::Admin(_) => key.ok_or(LumError::Param("cons_id"))?.find(conn, &site.org),
         Caller::Cons(me) => match key {
             Some(k) if !k.names(me) && site.other_cons_lookup == OtherConsLookup::Refuse => {
                 Err(LumError::NotAllowed.into())
@@ -459,14 +476,22 @@ fn update(
     create: bool,
 ) -> Result<Answer, Fail> {
     let org = site.org.as_str();
-    let key = key.ok_or(LumError::Param(if create { "primary_email" } else { "cons_id" }))?;
+    let key = key.ok_or(LumError::Param(if create {
+        "primary_email"
+    } else {
+        "cons_id"
+    }))?;
     let found = match key.find(conn, org) {
         Ok(id) => Some(id),
         // createOrUpdate creates a record when a member_id / email lookup finds none.
         Err(Fail::Lum(LumError::NoMatch)) if create && !matches!(key, ConsKey::ConsId(_)) => None,
         Err(e) => return Err(e),
     };
-    for id in changes.add_group_ids.iter().chain(&changes.remove_group_ids) {
+    for id in changes
+        .add_group_ids
+        .iter()
+        .chain(&changes.remove_group_ids)
+    {
         if *id < FIRST_CUSTOM_GROUP_ID {
             return Err(LumError::NotAllowed.into());
         }
@@ -561,7 +586,10 @@ fn cons_fields(c: &ConsRow, with_user_name: bool) -> Vec<(&'static str, Value)> 
 }
 
 fn group_value(g: &GroupRow) -> Value {
-    Value::Object(vec![("id", Value::text(g.id)), ("label", Value::text(&g.label))])
+    Value::Object(vec![
+        ("id", Value::text(g.id)),
+        ("label", Value::text(&g.label)),
+    ])
 }
 
 /// **[choice]** `groupInfo` carries `id`, `label` and `member_count`.

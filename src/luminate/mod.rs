@@ -258,7 +258,10 @@ async fn run(
     let creds = Creds::read(params, target, &parts.headers);
     let peer = crate::peer_ip(&parts.extensions);
     // **[choice]** An org that names no site answers code 2 (no API key can match it).
-    let org = parts.extensions.get::<Operation>().and_then(|o| o.tenant.clone());
+    let org = parts
+        .extensions
+        .get::<Operation>()
+        .and_then(|o| o.tenant.clone());
     let ctx = Ctx {
         now_ms: crate::store::unix_ms(state.clock.now()),
         site_base: site_base(parts, target),
@@ -266,25 +269,27 @@ async fn run(
 
     let done = state
         .store
-        .write(move |tx| -> rusqlite::Result<(Option<SiteRow>, Result<Answer, LumError>)> {
-            let Some(org) = org else {
-                return Ok((None, Err(LumError::ApiKey)));
-            };
-            let Some(site) = crate::store::luminate::site(tx, &org)? else {
-                return Ok((None, Err(LumError::ApiKey)));
-            };
-            let result = (|| -> Result<Answer, Fail> {
-                auth::check_api_key(&site, creds.api_key.as_deref())?;
-                auth::check_ip(&site, peer)?;
-                let caller = auth::authenticate(tx, &site, need, &creds, ctx.now_ms)?;
-                methods::execute(tx, &site, &caller, command?, &ctx)
-            })();
-            match result {
-                Ok(answer) => Ok((Some(site), Ok(answer))),
-                Err(Fail::Lum(e)) => Ok((Some(site), Err(e))),
-                Err(Fail::Db(e)) => Err(e),
-            }
-        })
+        .write(
+            move |tx| -> rusqlite::Result<(Option<SiteRow>, Result<Answer, LumError>)> {
+                let Some(org) = org else {
+                    return Ok((None, Err(LumError::ApiKey)));
+                };
+                let Some(site) = crate::store::luminate::site(tx, &org)? else {
+                    return Ok((None, Err(LumError::ApiKey)));
+                };
+                let result = (|| -> Result<Answer, Fail> {
+                    auth::check_api_key(&site, creds.api_key.as_deref())?;
+                    auth::check_ip(&site, peer)?;
+                    let caller = auth::authenticate(tx, &site, need, &creds, ctx.now_ms)?;
+                    methods::execute(tx, &site, &caller, command?, &ctx)
+                })();
+                match result {
+                    Ok(answer) => Ok((Some(site), Ok(answer))),
+                    Err(Fail::Lum(e)) => Ok((Some(site), Err(e))),
+                    Err(Fail::Db(e)) => Err(e),
+                }
+            },
+        )
         .await;
     let (site, result) = match done {
         Ok(Ok(v)) => v,

@@ -161,7 +161,10 @@ fn put_json(map: &mut Map<String, Json>, name: &str, value: &Value) {
                 map.insert(name.to_string(), json_of(one));
             }
             many => {
-                map.insert(name.to_string(), Json::Array(many.iter().map(json_of).collect()));
+                map.insert(
+                    name.to_string(),
+                    Json::Array(many.iter().map(json_of).collect()),
+                );
             }
         },
         other => {

@@ -221,7 +221,12 @@ mod tests {
     #[test]
     fn signing_appends_ts_then_the_digest_of_the_query_and_secret() {
         use sha1::Digest as _;
-        let signed = sign_url("https://x.org/done?a=1#top", 1700000000, "k", RedirectDigest::Md5);
+        let signed = sign_url(
+            "https://x.org/done?a=1#top",
+            1700000000,
+            "k",
+            RedirectDigest::Md5,
+        );
         let expected = hex::encode(md5::Md5::digest(b"a=1&ts=1700000000k"));
         assert_eq!(
             signed,
