@@ -588,3 +588,20 @@ async fn the_server_api_ignores_redirect_parameters() {
     .await;
     expect(&r, 200, "groups_one.xml");
 }
+
+#[tokio::test]
+async fn the_journal_masks_the_session_in_params_and_in_the_path_suffix() {
+    let (app, _) = common::demo().await;
+    let (auth, jsession) = login(&app, "ada", "ada-pass").await;
+    post(
+        &app,
+        &format!("{CR};jsessionid={jsession}"),
+        &client("getUserGroups", &[("auth", &auth)]),
+    )
+    .await;
+    let j = send(&app, common::get("/_mock/requests?operation=getUserGroups"))
+        .await
+        .text();
+    assert!(j.contains("CRConsAPI;jsessionid=****"), "{j}");
+    assert!(!j.contains(&jsession) && !j.contains(&auth), "{j}");
+}
