@@ -93,6 +93,7 @@ pub fn authenticate(
             Ok(Caller::Session { session, cons })
         }
         Need::User => {
+            // **[choice]** An SSO token may be used any number of times while it lives.
             let cons_id = if let Some(token) = &creds.sso_auth_token {
                 db::session(conn, &site.org, SessionKind::Sso, token, now_ms)?
                     .and_then(|s| s.cons_id)

@@ -405,6 +405,7 @@ pub fn execute(
             group_id,
             max_number,
         } => {
+            // **[choice]** A group_id that names no group of this site is code 9.
             db::group(conn, org, group_id)?.ok_or(LumError::Param("group_id"))?;
             let members = db::group_members(conn, org, group_id, max_number)?;
             Ok(Answer {

@@ -371,6 +371,13 @@ async fn a_caller_outside_the_sites_ip_filter_is_code_4() {
         error_code(&post(&app, "/filtered/site/SRConsAPI", &q).await),
         "2"
     );
+    // The IP filter comes before credentials: a wrong password is still code 4 there.
+    let mut q = p.to_vec();
+    q[4] = ("login_password", "wrong");
+    assert_eq!(
+        error_code(&post(&app, "/filtered/site/SRConsAPI", &q).await),
+        "4"
+    );
 }
 
 #[tokio::test]
