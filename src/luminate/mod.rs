@@ -19,8 +19,8 @@
 //! credentials (3/5/7) → method parameters (9) → lookup (16/8/14) → the store → the answer.
 //!
 //! **[choice]** decisions (each lives in one constant or commented function):
-//! - every method is POST-only, like `getUserGroups` (405 + `Allow: POST`) — [`handle`];
-//! - a servlet the mock does not serve and an unknown org answer code 6 and code 2 — [`run`];
+//! - every method is POST-only, like `getUserGroups` (405 + `Allow: POST`) — `run`;
+//! - a servlet the mock does not serve and an unknown org answer code 6 and code 2 — `run`;
 //! - error messages — [`errors::message_for`]; `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`];
 //! - content types, XML layout — [`render`]; redirect precedence, `ts`/`sig` — [`request`];
 //! - token lifetimes, shapes, routing id, page sizes, name limits, `groupInfo` fields, logout
