@@ -43,6 +43,34 @@ pub fn is_secret(name: &str) -> bool {
     SECRET_NAMES.contains(&norm.as_str())
 }
 
+/// A request path with its session-id path parameters (`;jsessionid=...`, as servlet clients
+/// send) masked, for the journal and logs.
+pub fn mask_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.contains(';') {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let masked: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            let mut pieces = segment.split(';');
+            let mut out = pieces.next().unwrap_or_default().to_string();
+            for p in pieces {
+                out.push(';');
+                match p.split_once('=') {
+                    Some((k, _)) if is_secret(k) => {
+                        out.push_str(k);
+                        out.push('=');
+                        out.push_str(MASK);
+                    }
+                    _ => out.push_str(p),
+                }
+            }
+            out
+        })
+        .collect();
+    std::borrow::Cow::Owned(masked.join("/"))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub id: u64,
@@ -199,6 +227,18 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn session_ids_in_path_parameters_are_masked() {
+        assert_eq!(
+            super::mask_path("/demo/site/CRConsAPI;jsessionid=ABC.app1"),
+            "/demo/site/CRConsAPI;jsessionid=****"
+        );
+        assert_eq!(
+            super::mask_path("/demo/site/SRConsAPI"),
+            "/demo/site/SRConsAPI"
+        );
+    }
+
     use super::*;
 
     fn record(op: &str, params: Vec<(&str, &str)>) -> Record {

@@ -144,7 +144,7 @@ pub fn app(state: AppState) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %req.method(),
-                    path = %req.uri().path(),
+                    path = %journal::mask_path(req.uri().path()),
                     operation = tracing::field::Empty,
                 )
             }),

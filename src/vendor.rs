@@ -191,7 +191,7 @@ fn record(
         tenant: op.tenant,
         operation: op.operation,
         method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
+        path: crate::journal::mask_path(parts.uri.path()).into_owned(),
         params: op.params,
         // A dropped connection answers nothing: the journal says 0.
         status: if dropped {

@@ -188,3 +188,368 @@ pub fn default_org(conn: &Connection) -> rusqlite::Result<Option<String>> {
         None
     })
 }
+
+// ---------------------------------------------------------------- API queries
+
+/// A site as the API sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteRow {
+    pub org: String,
+    pub api_key: String,
+    pub secondary_api_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub ip_filter: Vec<String>,
+    pub other_cons_lookup: OtherConsLookup,
+    pub json_content_type: JsonContentType,
+    pub redirect_digest: RedirectDigest,
+}
+
+/// A constituent record, without its password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsRow {
+    pub cons_id: i64,
+    pub member_id: Option<String>,
+    pub primary_email: Option<String>,
+    pub user_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub api_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub id: i64,
+    pub label: String,
+}
+
+/// An auth token (`login`, `getLoginUrl`) or a single-sign-on token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub token: String,
+    pub org: String,
+    pub kind: SessionKind,
+    pub jsessionid: Option<String>,
+    pub cons_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Auth,
+    Sso,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Auth => "auth",
+            SessionKind::Sso => "sso",
+        }
+    }
+}
+
+/// The org a request addresses: the path's org when such a site exists, else (no org in the
+/// path) the default site's.
+pub fn resolve_org(conn: &Connection, path_org: Option<&str>) -> rusqlite::Result<Option<String>> {
+    match path_org {
+        Some(org) => conn
+            .prepare_cached("SELECT org FROM lum_site WHERE org = ?1")?
+            .query_row([org], |r| r.get(0))
+            .optional(),
+        None => default_org(conn),
+    }
+}
+
+pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
+    conn.prepare_cached(
+        "SELECT org, api_key, secondary_api_key, secret_key, ip_filter, other_cons_lookup, \
+         json_content_type, redirect_digest FROM lum_site WHERE org = ?1",
+    )?
+    .query_row([org], |r| {
+        let ip_filter: String = r.get(4)?;
+        let lookup: String = r.get(5)?;
+        let ctype: String = r.get(6)?;
+        let digest: String = r.get(7)?;
+        Ok(SiteRow {
+            org: r.get(0)?,
+            api_key: r.get(1)?,
+            secondary_api_key: r.get(2)?,
+            secret_key: r.get(3)?,
+            ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
+            other_cons_lookup: if lookup == "ignore" {
+                OtherConsLookup::Ignore
+            } else {
+                OtherConsLookup::Refuse
+            },
+            json_content_type: if ctype == "text/plain" {
+                JsonContentType::TextPlain
+            } else {
+                JsonContentType::ApplicationJson
+            },
+            redirect_digest: if digest == "sha1" {
+                RedirectDigest::Sha1
+            } else {
+                RedirectDigest::Md5
+            },
+        })
+    })
+    .optional()
+}
+
+const CONS_COLUMNS: &str =
+    "cons_id, member_id, primary_email, user_name, first_name, last_name, api_admin";
+
+fn cons_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsRow> {
+    Ok(ConsRow {
+        cons_id: r.get(0)?,
+        member_id: r.get(1)?,
+        primary_email: r.get(2)?,
+        user_name: r.get(3)?,
+        first_name: r.get(4)?,
+        last_name: r.get(5)?,
+        api_admin: r.get(6)?,
+    })
+}
+
+pub fn cons(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<Option<ConsRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CONS_COLUMNS} FROM lum_cons WHERE org = ?1 AND cons_id = ?2"
+    ))?
+    .query_row(params![org, cons_id], cons_row)
+    .optional()
+}
+
+/// A constituent by user name (case-insensitive, as the vendor's login is), with the stored
+/// password.
+pub fn cons_by_user_name(
+    conn: &Connection,
+    org: &str,
+    user_name: &str,
+) -> rusqlite::Result<Option<(ConsRow, Option<String>)>> {
+    conn.prepare_cached(&format!(
+        "SELECT {CONS_COLUMNS}, password FROM lum_cons WHERE org = ?1 AND user_name = ?2"
+    ))?
+    .query_row(params![org, user_name], |r| Ok((cons_row(r)?, r.get(7)?)))
+    .optional()
+}
+
+/// Up to two cons_ids with this member_id (two are enough to tell "several").
+pub fn cons_ids_by_member_id(
+    conn: &Connection,
+    org: &str,
+    member_id: &str,
+) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached(
+        "SELECT cons_id FROM lum_cons WHERE org = ?1 AND member_id = ?2 ORDER BY cons_id LIMIT 2",
+    )?
+    .query_map(params![org, member_id], |r| r.get(0))?
+    .collect()
+}
+
+/// Up to two cons_ids with this primary email (compared case-insensitively).
+pub fn cons_ids_by_email(conn: &Connection, org: &str, email: &str) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached(
+        "SELECT cons_id FROM lum_cons WHERE org = ?1 AND primary_email = ?2 \
+         ORDER BY cons_id LIMIT 2",
+    )?
+    .query_map(params![org, email], |r| r.get(0))?
+    .collect()
+}
+
+/// A constituent's groups, in ascending id order.
+pub fn cons_groups(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<Vec<GroupRow>> {
+    conn.prepare_cached(
+        "SELECT g.id, g.label FROM lum_cons_group m JOIN lum_group g \
+         ON g.org = m.org AND g.id = m.group_id \
+         WHERE m.org = ?1 AND m.cons_id = ?2 ORDER BY g.id",
+    )?
+    .query_map(params![org, cons_id], |r| {
+        Ok(GroupRow {
+            id: r.get(0)?,
+            label: r.get(1)?,
+        })
+    })?
+    .collect()
+}
+
+/// A group and its member count.
+pub fn group(conn: &Connection, org: &str, id: i64) -> rusqlite::Result<Option<(GroupRow, i64)>> {
+    conn.prepare_cached(
+        "SELECT g.id, g.label, (SELECT count(*) FROM lum_cons_group m \
+         WHERE m.org = g.org AND m.group_id = g.id) \
+         FROM lum_group g WHERE g.org = ?1 AND g.id = ?2",
+    )?
+    .query_row(params![org, id], |r| {
+        Ok((
+            GroupRow {
+                id: r.get(0)?,
+                label: r.get(1)?,
+            },
+            r.get(2)?,
+        ))
+    })
+    .optional()
+}
+
+/// One page of the site's groups (ascending id) with their member counts.
+pub fn list_groups(
+    conn: &Connection,
+    org: &str,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<(GroupRow, i64)>> {
+    conn.prepare_cached(
+        "SELECT g.id, g.label, (SELECT count(*) FROM lum_cons_group m \
+         WHERE m.org = g.org AND m.group_id = g.id) \
+         FROM lum_group g WHERE g.org = ?1 ORDER BY g.id LIMIT ?2 OFFSET ?3",
+    )?
+    .query_map(params![org, limit, offset], |r| {
+        Ok((
+            GroupRow {
+                id: r.get(0)?,
+                label: r.get(1)?,
+            },
+            r.get(2)?,
+        ))
+    })?
+    .collect()
+}
+
+/// Members of a group, in ascending cons_id order.
+pub fn group_members(
+    conn: &Connection,
+    org: &str,
+    group_id: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<ConsRow>> {
+    conn.prepare_cached(
+        "SELECT c.cons_id, c.member_id, c.primary_email, c.user_name, c.first_name, \
+         c.last_name, c.api_admin FROM lum_cons_group m JOIN lum_cons c \
+         ON c.org = m.org AND c.cons_id = m.cons_id \
+         WHERE m.org = ?1 AND m.group_id = ?2 ORDER BY c.cons_id LIMIT ?3",
+    )?
+    .query_map(params![org, group_id, limit], cons_row)?
+    .collect()
+}
+
+pub fn add_membership(
+    conn: &Connection,
+    org: &str,
+    cons_id: i64,
+    group_id: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO lum_cons_group (org, cons_id, group_id) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![org, cons_id, group_id])?;
+    Ok(())
+}
+
+pub fn remove_membership(
+    conn: &Connection,
+    org: &str,
+    cons_id: i64,
+    group_id: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM lum_cons_group WHERE org = ?1 AND cons_id = ?2 AND group_id = ?3",
+    )?
+    .execute(params![org, cons_id, group_id])?;
+    Ok(())
+}
+
+/// Set the given name parts (`None` leaves a part unchanged).
+pub fn update_name(
+    conn: &Connection,
+    org: &str,
+    cons_id: i64,
+    first: Option<&str>,
+    last: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE lum_cons SET first_name = coalesce(?3, first_name), \
+         last_name = coalesce(?4, last_name) WHERE org = ?1 AND cons_id = ?2",
+    )?
+    .execute(params![org, cons_id, first, last])?;
+    Ok(())
+}
+
+/// Create a constituent with the next free cons_id of the site; returns it.
+pub fn insert_cons(
+    conn: &Connection,
+    org: &str,
+    member_id: Option<&str>,
+    primary_email: &str,
+    first: Option<&str>,
+    last: Option<&str>,
+) -> rusqlite::Result<i64> {
+    let cons_id: i64 = conn
+        .prepare_cached("SELECT coalesce(max(cons_id), 0) + 1 FROM lum_cons WHERE org = ?1")?
+        .query_row([org], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, first_name, last_name) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![org, cons_id, member_id, primary_email, first, last])?;
+    Ok(cons_id)
+}
+
+pub fn group_exists(conn: &Connection, org: &str, id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM lum_group WHERE org = ?1 AND id = ?2")?
+        .query_row(params![org, id], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+}
+
+pub fn insert_session(conn: &Connection, s: &SessionRow) -> rusqlite::Result<()> {
+    // Expired tokens go when new ones come, so the table stays as small as the live sessions.
+    conn.prepare_cached("DELETE FROM lum_session WHERE expires_at <= ?1")?
+        .execute([s.created_at])?;
+    conn.prepare_cached(
+        "INSERT INTO lum_session (token, org, kind, jsessionid, cons_id, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        s.token,
+        s.org,
+        s.kind.as_str(),
+        s.jsessionid,
+        s.cons_id,
+        s.created_at,
+        s.expires_at
+    ])?;
+    Ok(())
+}
+
+/// A live (unexpired at `now_ms`) token of this site and kind.
+pub fn session(
+    conn: &Connection,
+    org: &str,
+    kind: SessionKind,
+    token: &str,
+    now_ms: i64,
+) -> rusqlite::Result<Option<SessionRow>> {
+    conn.prepare_cached(
+        "SELECT token, org, jsessionid, cons_id, created_at, expires_at FROM lum_session \
+         WHERE token = ?1 AND org = ?2 AND kind = ?3 AND expires_at > ?4",
+    )?
+    .query_row(params![token, org, kind.as_str(), now_ms], |r| {
+        Ok(SessionRow {
+            token: r.get(0)?,
+            org: r.get(1)?,
+            kind,
+            jsessionid: r.get(2)?,
+            cons_id: r.get(3)?,
+            created_at: r.get(4)?,
+            expires_at: r.get(5)?,
+        })
+    })
+    .optional()
+}
+
+pub fn delete_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM lum_session WHERE token = ?1")?
+        .execute([token])?;
+    Ok(())
+}

@@ -55,4 +55,4 @@ CREATE TABLE lum_session (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
 );
-CREATE INDEX lum_session_by_org ON lum_session(org);
+CREATE INDEX lum_session_by_expiry ON lum_session(expires_at);
