@@ -279,6 +279,9 @@ fn session_id(answer: &str) -> String {
     v["SessionId"].as_str().expect("a SessionId").to_string()
 }
 
+const LUMINATE_ADMIN_GROUPS: &str = "method=getUserGroups&v=1.0&api_key=demo-api-key\
+    &login_name=apiadmin&login_password=admin-pass&cons_id=1000002";
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
@@ -288,6 +291,34 @@ fn scenarios() -> Vec<Scenario> {
             expect: "\"status\":\"ok\"",
             setup: None,
             request: |_| http_request("GET", "/_mock/health", &[], ""),
+            main: true,
+        },
+        Scenario {
+            name: "luminate getUserGroups (server API, XML)",
+            https: false,
+            status: 200,
+            expect: "<getConsGroupsResponse",
+            setup: None,
+            request: |_| {
+                http_request(
+                    "POST",
+                    "/demo/site/SRConsAPI",
+                    &[FORM],
+                    LUMINATE_ADMIN_GROUPS,
+                )
+            },
+            main: true,
+        },
+        Scenario {
+            name: "luminate getUserGroups (server API, JSON)",
+            https: false,
+            status: 200,
+            expect: "\"getConsGroupsResponse\"",
+            setup: None,
+            request: |_| {
+                let body = format!("{LUMINATE_ADMIN_GROUPS}&response_format=json");
+                http_request("POST", "/demo/site/SRConsAPI", &[FORM], &body)
+            },
             main: true,
         },
         Scenario {
