@@ -23,6 +23,30 @@ fn json_content_type_str(v: JsonContentType) -> &'static str {
     }
 }
 
+fn other_cons_lookup_from(s: &str) -> OtherConsLookup {
+    if s == "ignore" {
+        OtherConsLookup::Ignore
+    } else {
+        OtherConsLookup::Refuse
+    }
+}
+
+fn json_content_type_from(s: &str) -> JsonContentType {
+    if s == "text/plain" {
+        JsonContentType::TextPlain
+    } else {
+        JsonContentType::ApplicationJson
+    }
+}
+
+fn redirect_digest_from(s: &str) -> RedirectDigest {
+    if s == "sha1" {
+        RedirectDigest::Sha1
+    } else {
+        RedirectDigest::Md5
+    }
+}
+
 fn redirect_digest_str(v: RedirectDigest) -> &'static str {
     match v {
         RedirectDigest::Md5 => "md5",
@@ -106,21 +130,9 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
                 secondary_api_key: r.get(3)?,
                 secret_key: r.get(4)?,
                 ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
-                other_cons_lookup: if lookup == "ignore" {
-                    OtherConsLookup::Ignore
-                } else {
-                    OtherConsLookup::Refuse
-                },
-                json_content_type: if ctype == "text/plain" {
-                    JsonContentType::TextPlain
-                } else {
-                    JsonContentType::ApplicationJson
-                },
-                redirect_digest: if digest == "sha1" {
-                    RedirectDigest::Sha1
-                } else {
-                    RedirectDigest::Md5
-                },
+                other_cons_lookup: other_cons_lookup_from(&lookup),
+                json_content_type: json_content_type_from(&ctype),
+                redirect_digest: redirect_digest_from(&digest),
                 groups: Vec::new(),
                 constituents: Vec::new(),
             })
@@ -277,21 +289,9 @@ pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
             secondary_api_key: r.get(2)?,
             secret_key: r.get(3)?,
             ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
-            other_cons_lookup: if lookup == "ignore" {
-                OtherConsLookup::Ignore
-            } else {
-                OtherConsLookup::Refuse
-            },
-            json_content_type: if ctype == "text/plain" {
-                JsonContentType::TextPlain
-            } else {
-                JsonContentType::ApplicationJson
-            },
-            redirect_digest: if digest == "sha1" {
-                RedirectDigest::Sha1
-            } else {
-                RedirectDigest::Md5
-            },
+            other_cons_lookup: other_cons_lookup_from(&lookup),
+            json_content_type: json_content_type_from(&ctype),
+            redirect_digest: redirect_digest_from(&digest),
         })
     })
     .optional()

@@ -21,7 +21,7 @@
 //! [`methods`] holds the operations, [`responses`] builds the response DTOs, [`render`] writes
 //! them in the negotiated format, [`errors`] is the one error type.
 //!
-//! ## \[choice\]s (each marked where it lives; `docs/yourmembership.md` gives the reasons)
+//! ## \[choice\]s (each marked where it lives; README.md gives the reasons)
 //! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); OAuth variant = API key and
 //!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
 //!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
