@@ -140,14 +140,20 @@ pub fn app(state: AppState) -> Router {
             connection_facts(req, next, trust_forwarded_proto)
         }))
         .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %journal::mask_path(req.uri().path()),
-                    operation = tracing::field::Empty,
-                )
-            }),
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %journal::mask_path(req.uri().path()),
+                        operation = tracing::field::Empty,
+                    )
+                })
+                // A 5xx here is a vendor answer or an injected fault, not a mock failure
+                // (internal failures are logged where they happen).
+                .on_failure(
+                    tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+                ),
         )
 }
 

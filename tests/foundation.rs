@@ -469,3 +469,86 @@ async fn the_healthcheck_command_passes_on_a_running_server_and_fails_without_on
     );
     assert!(membermock::healthcheck("https://localhost/").await.is_err());
 }
+
+// ------------------------------------------------------------------ the binary itself
+
+/// The real binary on fresh loopback ports, stopped with SIGTERM.
+struct Binary {
+    child: std::process::Child,
+    http: std::net::SocketAddr,
+}
+
+fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+impl Binary {
+    async fn start(db: &std::path::Path) -> Binary {
+        let http = free_addr();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_membermock"))
+            .args([
+                "--listen",
+                &http.to_string(),
+                "--tls-listen",
+                "off",
+                "--log",
+                "warn",
+            ])
+            .arg("--db")
+            .arg(db)
+            .spawn()
+            .unwrap();
+        for _ in 0..500 {
+            if membermock::healthcheck(&format!("http://{http}/_mock/health"))
+                .await
+                .is_ok()
+            {
+                return Binary { child, http };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the binary did not become healthy");
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        self.child.wait().unwrap()
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_binary_exits_zero_on_sigterm_and_keeps_acknowledged_writes_in_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let bin = Binary::start(&db).await;
+    let doc = r#"{"luminate":{"sites":[{"org":"persisted","api_key":"k"}]}}"#;
+    let request = format!(
+        "POST /_mock/seed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{doc}",
+        doc.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(bin.http).await.unwrap();
+    assert_eq!(
+        net::status_of(&net::exchange(&mut s, request.as_bytes()).await),
+        200
+    );
+    let status = bin.terminate();
+    assert!(status.success(), "exit status {status:?}");
+
+    let bin = Binary::start(&db).await;
+    let state = net::http_get(bin.http, "/_mock/state").await;
+    assert!(
+        net::body_of(&state).contains("\"org\":\"persisted\""),
+        "{state}"
+    );
+    assert!(bin.terminate().success());
+}
