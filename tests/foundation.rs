@@ -485,6 +485,13 @@ fn free_addr() -> std::net::SocketAddr {
         .unwrap()
 }
 
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Binary {
     async fn start(db: &std::path::Path) -> Binary {
         let http = free_addr();
@@ -501,12 +508,14 @@ impl Binary {
             .arg(db)
             .spawn()
             .unwrap();
+        // From here on, Drop reaps the process whatever happens.
+        let bin = Binary { child, http };
         for _ in 0..500 {
             if membermock::healthcheck(&format!("http://{http}/_mock/health"))
                 .await
                 .is_ok()
             {
-                return Binary { child, http };
+                return bin;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
@@ -514,7 +523,7 @@ impl Binary {
     }
 
     /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
+    fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let killed = std::process::Command::new("kill")
             .args(["-TERM", &pid])
@@ -530,7 +539,7 @@ impl Binary {
 async fn the_binary_exits_zero_on_sigterm_and_keeps_acknowledged_writes_in_its_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state.db");
-    let bin = Binary::start(&db).await;
+    let mut bin = Binary::start(&db).await;
     let doc = r#"{"luminate":{"sites":[{"org":"persisted","api_key":"k"}]}}"#;
     let request = format!(
         "POST /_mock/seed HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{doc}",
@@ -544,7 +553,7 @@ async fn the_binary_exits_zero_on_sigterm_and_keeps_acknowledged_writes_in_its_d
     let status = bin.terminate();
     assert!(status.success(), "exit status {status:?}");
 
-    let bin = Binary::start(&db).await;
+    let mut bin = Binary::start(&db).await;
     let state = net::http_get(bin.http, "/_mock/state").await;
     assert!(
         net::body_of(&state).contains("\"org\":\"persisted\""),
