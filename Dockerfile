@@ -9,12 +9,15 @@ COPY src ./src
 COPY seed ./seed
 COPY benches ./benches
 RUN cargo build --release --locked --bin membermock \
-    && cp target/release/membermock /membermock
+    && cp target/release/membermock /membermock \
+    && mkdir /data
 
 # The binary needs only glibc (SQLite and TLS are compiled in; no CA roots: the mock never
 # makes outbound TLS connections).
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /membermock /usr/local/bin/membermock
+# A folder the non-root user (65532 in distroless) may write, for `--db /data/membermock.db`.
+COPY --from=build --chown=65532:65532 /data /data
 ENV MEMBERMOCK_LISTEN=0.0.0.0:8080 \
     MEMBERMOCK_TLS_LISTEN=0.0.0.0:8443 \
     MEMBERMOCK_LOG_FORMAT=json
