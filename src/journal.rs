@@ -71,11 +71,15 @@ pub fn mask_path(path: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(masked.join("/"))
 }
 
+fn rfc3339_millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub id: u64,
-    pub time: String,
-    #[serde(skip)]
+    /// Formatted only when the journal is read (RFC 3339, milliseconds, UTC).
+    #[serde(rename = "time", serialize_with = "rfc3339_millis")]
     pub at: DateTime<Utc>,
     pub api: Api,
     pub tenant: Option<String>,
@@ -161,7 +165,6 @@ impl Journal {
         ring.next_id += 1;
         let entry = Entry {
             id: ring.next_id,
-            time: r.at.to_rfc3339_opts(SecondsFormat::Millis, true),
             at: r.at,
             api: r.api,
             tenant: r.tenant,

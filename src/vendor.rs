@@ -118,7 +118,7 @@ async fn pipeline<V: Vendor>(
 ) -> Response {
     let started = Instant::now();
     let at = state.clock.now();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => {
@@ -129,25 +129,29 @@ async fn pipeline<V: Vendor>(
                 operation: "unknown".into(),
                 params: Vec::new(),
             };
-            record(&state, &parts, op, &response, None, started, at);
+            let call = Call::of(&state, &parts, op);
+            record(&state, call, &response, None, started, at);
             return response;
         }
     };
     let op = vendor.classify(&state, &parts, &body).await;
     tracing::Span::current().record("operation", op.operation.as_str());
     let fired = state.faults.fire(&op);
-    let response = match fired.as_ref().map(|f| &f.effect) {
+    let (response, call) = match fired.as_ref().map(|f| &f.effect) {
         None | Some(Effect::Latency { .. }) => {
             if let Some(Effect::Latency { latency_ms }) = fired.as_ref().map(|f| &f.effect) {
                 tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
             }
-            let mut parts = parts.clone();
-            parts.extensions.insert(op.clone());
-            next.run(Request::from_parts(parts, Body::from(body))).await
+            // The journal's copy is taken before the request moves on to the handler.
+            let call = Call::of(&state, &parts, op.clone());
+            parts.extensions.insert(op);
+            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            (response, call)
         }
-        Some(Effect::VendorError { vendor_error }) => {
-            vendor.vendor_error(vendor_error, &parts, &body)
-        }
+        Some(Effect::VendorError { vendor_error }) => (
+            vendor.vendor_error(vendor_error, &parts, &body),
+            Call::of(&state, &parts, op),
+        ),
         Some(Effect::HttpStatus {
             http_status,
             retry_after,
@@ -160,38 +164,49 @@ async fn pipeline<V: Vendor>(
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(*secs));
             }
-            response
+            (response, Call::of(&state, &parts, op))
         }
         Some(Effect::DropConnection { .. }) => {
             let mut response = StatusCode::BAD_GATEWAY.into_response();
             response.extensions_mut().insert(DropConnection);
-            response
+            (response, Call::of(&state, &parts, op))
         }
     };
-    record(&state, &parts, op, &response, fired, started, at);
+    record(&state, call, &response, fired, started, at);
     response
+}
+
+/// What the journal keeps of a request; nothing at all when the journal is off.
+struct Call(Option<(Operation, String, String)>);
+
+impl Call {
+    fn of(state: &AppState, parts: &Parts, op: Operation) -> Call {
+        Call(state.journal.enabled().then(|| {
+            let path = crate::journal::mask_path(parts.uri.path()).into_owned();
+            (op, parts.method.to_string(), path)
+        }))
+    }
 }
 
 fn record(
     state: &AppState,
-    parts: &Parts,
-    op: Operation,
+    call: Call,
     response: &Response,
     fired: Option<Fired>,
     started: Instant,
     at: chrono::DateTime<chrono::Utc>,
 ) {
-    if !state.journal.enabled() {
+    let Some((op, method, path)) = call.0 else {
         return;
-    }
+    };
     let dropped = response.extensions().get::<DropConnection>().is_some();
     state.journal.record(Record {
         at,
         api: op.api,
         tenant: op.tenant,
         operation: op.operation,
-        method: parts.method.to_string(),
-        path: crate::journal::mask_path(parts.uri.path()).into_owned(),
+        method,
+        path,
         params: op.params,
         // A dropped connection answers nothing: the journal says 0.
         status: if dropped {

@@ -274,6 +274,9 @@ async fn the_journal_filters_by_api_operation_tenant_since_and_limit() {
     luminate_groups(&app, "filtered", "filtered-api-key", "2000001").await;
     smarteru_groups(&app, "learner.one@example.com").await;
 
+    let all = journal(&app, "").await;
+    assert_eq!(all["requests"][0]["time"], "2025-01-01T00:00:00.000Z");
+    assert_eq!(all["requests"][1]["time"], "2025-01-02T00:00:00.000Z");
     assert_eq!(journal(&app, "?api=smarteru").await["count"], 1);
     assert_eq!(
         journal(&app, "?api=luminate&tenant=filtered").await["count"],
