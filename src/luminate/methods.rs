@@ -628,13 +628,16 @@ fn login_answer(
 /// **[choice]** A login nonce works once, within 5 minutes.
 pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
 
-/// The (JSESSIONID, cons_id) a live nonce names; the nonce is used up.
+/// A servlet session: its JSESSIONID and its user (`None`: anonymous).
+type ServletSession = (Option<String>, Option<i64>);
+
+/// The servlet session a live nonce names; the nonce is used up.
 fn take_nonce(
     conn: &Connection,
     org: &str,
     nonce: &str,
     ctx: &Ctx,
-) -> Result<Option<(Option<String>, Option<i64>)>, Fail> {
+) -> Result<Option<ServletSession>, Fail> {
     let Some(row) = db::session(conn, org, SessionKind::Nonce, nonce, ctx.now_ms)? else {
         return Ok(None);
     };

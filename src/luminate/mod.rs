@@ -25,7 +25,12 @@
 //! - error messages — [`errors::message_for`]; `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`];
 //! - content types, XML layout — [`render`]; redirect precedence, `ts`/`sig` — [`request`];
 //! - token lifetimes, shapes, routing id, page sizes, name limits, `groupInfo` fields, logout
-//!   message — [`methods`].
+//!   message — [`methods`];
+//! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay in
+//!   it, `logout` ends all of it (angular-luminate-utils re-asks `getLoginUrl` with its first
+//!   JSESSIONID after `login`) — [`methods::execute`];
+//! - `getLoginUrl` with `NONCE_TOKEN=<loginResponse.nonce>` reaches the session that logged in,
+//!   once, for 5 minutes (luminateExtend's step after `login`) — [`methods::NONCE_TTL_MS`].
 
 pub mod auth;
 pub mod errors;
