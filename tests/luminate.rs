@@ -5,6 +5,8 @@ mod common;
 
 #[path = "luminate/client.rs"]
 mod client;
+#[path = "luminate/clients.rs"]
+mod clients;
 #[path = "luminate/hostile.rs"]
 mod hostile;
 #[path = "luminate/methods.rs"]

@@ -177,7 +177,10 @@ pub enum Command {
         user_name: String,
         password: String,
     },
-    GetLoginUrl,
+    /// `NONCE_TOKEN`: a `loginResponse.nonce`, naming the session that logged in.
+    GetLoginUrl {
+        nonce: Option<String>,
+    },
     LoginTest,
     Logout,
     GetSingleSignOnToken(ConsKey),
@@ -215,7 +218,12 @@ impl Command {
                 user_name: required("user_name")?,
                 password: required("password")?,
             },
-            Method::GetLoginUrl => Command::GetLoginUrl,
+            Method::GetLoginUrl => Command::GetLoginUrl {
+                nonce: params
+                    .get("NONCE_TOKEN")
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string),
+            },
             Method::LoginTest => Command::LoginTest,
             Method::Logout => Command::Logout,
             Method::GetSingleSignOnToken => Command::GetSingleSignOnToken(
@@ -309,6 +317,8 @@ pub struct Ctx {
     pub now_ms: i64,
     /// `https://host[/org]/site`: where this site's pages are, for `getLoginUrl`.
     pub site_base: String,
+    /// The `JSESSIONID` the request presents (parameter, path suffix or cookie), if any.
+    pub jsessionid: Option<String>,
 }
 
 pub fn execute(
@@ -328,11 +338,41 @@ pub fn execute(
                 Some((cons, Some(stored))) if crate::wire::secret_eq(&password, &stored) => cons,
                 _ => return Err(LumError::BadLogin.into()),
             };
-            let session = open_session(conn, org, SessionKind::Auth, Some(cons.cons_id), ctx)?;
-            Ok(login_answer(cons.cons_id, &session))
+            // **[choice]** Logging in inside a live servlet session (its JSESSIONID presented)
+            // logs that session in, as a servlet container does; otherwise a new one opens.
+            let jsessionid = live_jsessionid(conn, org, ctx)?;
+            if let Some(j) = &jsessionid {
+                db::set_servlet_session_user(conn, org, j, cons.cons_id)?;
+            }
+            let session = open_session(
+                conn,
+                org,
+                SessionKind::Auth,
+                Some(cons.cons_id),
+                jsessionid,
+                ctx,
+            )?;
+            login_answer(conn, cons.cons_id, &session, ctx)
         }
-        Command::GetLoginUrl => {
-            let session = open_session(conn, org, SessionKind::Auth, None, ctx)?;
+        Command::GetLoginUrl { nonce } => {
+            // A token of the session the request is in: the one a login nonce names
+            // (luminateExtend), else the presented JSESSIONID's (angular-luminate-utils), else
+            // a new anonymous session.
+            let from_nonce = match nonce {
+                Some(n) => take_nonce(conn, org, &n, ctx)?,
+                None => None,
+            };
+            let (jsessionid, cons_id) = match from_nonce {
+                Some(found) => found,
+                None => match live_jsessionid(conn, org, ctx)? {
+                    Some(j) => {
+                        let cons_id = db::servlet_session(conn, org, &j, ctx.now_ms)?.flatten();
+                        (Some(j), cons_id)
+                    }
+                    None => (None, None),
+                },
+            };
+            let session = open_session(conn, org, SessionKind::Auth, cons_id, jsessionid, ctx)?;
             let jsessionid = session.jsessionid.clone().unwrap_or_default();
             Ok(Answer {
                 root: "getLoginUrlResponse",
@@ -354,12 +394,16 @@ pub fn execute(
             Caller::Session {
                 session,
                 cons: Some(cons),
-            } => Ok(login_answer(cons.cons_id, session)),
+            } => login_answer(conn, cons.cons_id, session, ctx),
             _ => Err(LumError::NotLoggedIn.into()),
         },
         Command::Logout => {
+            // Logging out ends the servlet session: every token of its JSESSIONID.
             if let Caller::Session { session, .. } = caller {
-                db::delete_session(conn, &session.token)?;
+                match &session.jsessionid {
+                    Some(j) => db::delete_servlet_session(conn, org, j)?,
+                    None => db::delete_session(conn, &session.token)?,
+                }
             }
             Ok(Answer {
                 root: "logoutResponse",
@@ -368,7 +412,7 @@ pub fn execute(
         }
         Command::GetSingleSignOnToken(key) => {
             let cons_id = key.find(conn, org)?;
-            let session = open_session(conn, org, SessionKind::Sso, Some(cons_id), ctx)?;
+            let session = open_session(conn, org, SessionKind::Sso, Some(cons_id), None, ctx)?;
             Ok(Answer {
                 root: "getSingleSignOnTokenResponse",
                 fields: vec![
@@ -548,17 +592,70 @@ fn update(
     })
 }
 
-fn login_answer(cons_id: i64, session: &SessionRow) -> Answer {
-    Answer {
+/// A `loginResponse`; its `nonce` is kept so that `getLoginUrl` with `NONCE_TOKEN=<nonce>`
+/// reaches this session (luminateExtend does that right after `login`).
+fn login_answer(
+    conn: &Connection,
+    cons_id: i64,
+    session: &SessionRow,
+    ctx: &Ctx,
+) -> Result<Answer, Fail> {
+    let nonce = random_hex(8);
+    db::insert_session(
+        conn,
+        &SessionRow {
+            token: nonce.clone(),
+            org: session.org.clone(),
+            kind: SessionKind::Nonce,
+            jsessionid: session.jsessionid.clone(),
+            cons_id: Some(cons_id),
+            created_at: ctx.now_ms,
+            expires_at: ctx.now_ms + NONCE_TTL_MS,
+        },
+    )?;
+    Ok(Answer {
         root: "loginResponse",
         fields: vec![
             ("cons_id", Value::text(cons_id)),
             ("token", Value::text(&session.token)),
             ("JSESSIONID", Value::opt(session.jsessionid.as_deref())),
-            ("nonce", Value::Text(random_hex(8))),
+            ("nonce", Value::Text(nonce)),
             ("routing_id", Value::text(ROUTING_ID)),
         ],
-    }
+    })
+}
+
+/// **[choice]** A login nonce works once, within 5 minutes.
+pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// A servlet session: its JSESSIONID and its user (`None`: anonymous).
+type ServletSession = (Option<String>, Option<i64>);
+
+/// The servlet session a live nonce names; the nonce is used up.
+fn take_nonce(
+    conn: &Connection,
+    org: &str,
+    nonce: &str,
+    ctx: &Ctx,
+) -> Result<Option<ServletSession>, Fail> {
+    let Some(row) = db::session(conn, org, SessionKind::Nonce, nonce, ctx.now_ms)? else {
+        return Ok(None);
+    };
+    db::delete_session(conn, &row.token)?;
+    // The session it names must still be live (a logout ends it).
+    let live = match &row.jsessionid {
+        Some(j) => db::servlet_session(conn, org, j, ctx.now_ms)?.is_some(),
+        None => false,
+    };
+    Ok(live.then_some((row.jsessionid, row.cons_id)))
+}
+
+/// The presented JSESSIONID when it names a live servlet session of this site.
+fn live_jsessionid(conn: &Connection, org: &str, ctx: &Ctx) -> Result<Option<String>, Fail> {
+    let Some(j) = &ctx.jsessionid else {
+        return Ok(None);
+    };
+    Ok(db::servlet_session(conn, org, j, ctx.now_ms)?.map(|_| j.clone()))
 }
 
 fn cons_fields(c: &ConsRow, with_user_name: bool) -> Vec<(&'static str, Value)> {
@@ -605,23 +702,28 @@ fn group_info(g: &GroupRow, member_count: i64) -> Value {
 /// **[choice]** Token shapes: auth and SSO tokens are 40 random lower-case hex digits; a
 /// JSESSIONID is 32 upper-case hex digits plus `.` and the routing id, like a servlet
 /// container's.
+/// A new token; an auth token joins `jsessionid` when given, else opens a new servlet session.
 fn open_session(
     conn: &Connection,
     org: &str,
     kind: SessionKind,
     cons_id: Option<i64>,
+    jsessionid: Option<String>,
     ctx: &Ctx,
 ) -> Result<SessionRow, Fail> {
     let ttl = match kind {
         SessionKind::Auth => AUTH_TOKEN_TTL_MS,
         SessionKind::Sso => SSO_TOKEN_TTL_MS,
+        SessionKind::Nonce => NONCE_TTL_MS,
     };
     let session = SessionRow {
         token: random_hex(20),
         org: org.to_string(),
         kind,
-        jsessionid: (kind == SessionKind::Auth)
-            .then(|| format!("{}.{ROUTING_ID}", random_hex(16).to_ascii_uppercase())),
+        jsessionid: (kind == SessionKind::Auth).then(|| {
+            jsessionid
+                .unwrap_or_else(|| format!("{}.{ROUTING_ID}", random_hex(16).to_ascii_uppercase()))
+        }),
         cons_id,
         created_at: ctx.now_ms,
         expires_at: ctx.now_ms + ttl,

@@ -19,12 +19,18 @@
 //! credentials (3/5/7) → method parameters (9) → lookup (16/8/14) → the store → the answer.
 //!
 //! **[choice]** decisions (each lives in one constant or commented function):
-//! - every method is POST-only, like `getUserGroups` (405 + `Allow: POST`) — `run`;
+//! - `getUserGroups` is POST-only (405 + `Allow: POST`); every other method also takes GET,
+//!   because luminateExtend sends `getLoginUrl` (and, before 1.7, every call) as GET — `verb_allowed`;
 //! - a servlet the mock does not serve and an unknown org answer code 6 and code 2 — `run`;
 //! - error messages — [`errors::message_for`]; `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`];
 //! - content types, XML layout — [`render`]; redirect precedence, `ts`/`sig` — [`request`];
 //! - token lifetimes, shapes, routing id, page sizes, name limits, `groupInfo` fields, logout
-//!   message — [`methods`].
+//!   message — [`methods`];
+//! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay in
+//!   it, `logout` ends all of it (angular-luminate-utils re-asks `getLoginUrl` with its first
+//!   JSESSIONID after `login`) — [`methods::execute`];
+//! - `getLoginUrl` with `NONCE_TOKEN=<loginResponse.nonce>` reaches the session that logged in,
+//!   once, for 5 minutes (luminateExtend's step after `login`) — [`methods::NONCE_TTL_MS`].
 
 pub mod auth;
 pub mod errors;
@@ -212,7 +218,16 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
     }
     match &outcome.result {
         Ok(answer) => render::success(style, answer),
-        Err(e) => render::error(style, e),
+        Err(e) => {
+            let mut response = render::error(style, e);
+            if *e == LumError::WrongVerb && get_allowed(&target, &params) {
+                response.headers_mut().insert(
+                    axum::http::header::ALLOW,
+                    HeaderValue::from_static("GET, POST"),
+                );
+            }
+            response
+        }
     }
 }
 
@@ -224,8 +239,7 @@ async fn run(
     params: &Params,
     form_ok: bool,
 ) -> Outcome {
-    // **[choice]** Every method is POST-only (the vendor documents it for getUserGroups).
-    if parts.method != Verb::POST {
+    if !verb_allowed(&parts.method, target, params) {
         return Outcome::early(LumError::WrongVerb);
     }
     // **[choice]** A servlet the mock does not serve has no methods: code 6.
@@ -265,6 +279,7 @@ async fn run(
     let ctx = Ctx {
         now_ms: crate::store::unix_ms(state.clock.now()),
         site_base: site_base(parts, target),
+        jsessionid: creds.jsessionid.clone(),
     };
 
     let done = state
@@ -307,6 +322,25 @@ async fn run(
         redirects,
         result,
     }
+}
+
+/// **[choice]** POST always; GET for every method the mock serves except `getUserGroups`,
+/// the one method documented as POST-only. Real clients send GET: luminateExtend's
+/// `getLoginUrl` (and, before 1.7, every call by default). A GET naming no method the
+/// servlet serves is still refused with 405, so the verb stays the first check.
+fn verb_allowed(verb: &Verb, target: &Target, params: &Params) -> bool {
+    if *verb == Verb::POST {
+        return true;
+    }
+    *verb == Verb::GET && get_allowed(target, params)
+}
+
+fn get_allowed(target: &Target, params: &Params) -> bool {
+    let method = target
+        .servlet
+        .zip(params.get("method"))
+        .and_then(|(servlet, name)| Method::of(servlet, name));
+    matches!(method, Some(m) if m != Method::GetUserGroups)
 }
 
 /// `scheme://host[/org]/site` of this request, for URLs the answer hands out.

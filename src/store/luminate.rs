@@ -250,6 +250,8 @@ pub struct SessionRow {
 pub enum SessionKind {
     Auth,
     Sso,
+    /// A `loginResponse.nonce`: `getLoginUrl` with `NONCE_TOKEN` reaches the session it names.
+    Nonce,
 }
 
 impl SessionKind {
@@ -257,6 +259,7 @@ impl SessionKind {
         match self {
             SessionKind::Auth => "auth",
             SessionKind::Sso => "sso",
+            SessionKind::Nonce => "nonce",
         }
     }
 }
@@ -551,5 +554,48 @@ pub fn session(
 pub fn delete_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM lum_session WHERE token = ?1")?
         .execute([token])?;
+    Ok(())
+}
+
+/// The servlet session a `JSESSIONID` names on this site: `Some(cons_id)` (`None` inside when
+/// anonymous) while one of its auth tokens lives.
+pub fn servlet_session(
+    conn: &Connection,
+    org: &str,
+    jsessionid: &str,
+    now_ms: i64,
+) -> rusqlite::Result<Option<Option<i64>>> {
+    conn.prepare_cached(
+        "SELECT cons_id FROM lum_session WHERE org = ?1 AND kind = 'auth' AND jsessionid = ?2 \
+         AND expires_at > ?3 ORDER BY created_at DESC LIMIT 1",
+    )?
+    .query_row(params![org, jsessionid, now_ms], |r| r.get(0))
+    .optional()
+}
+
+/// Log a servlet session in (or switch its user): every token of the session follows.
+pub fn set_servlet_session_user(
+    conn: &Connection,
+    org: &str,
+    jsessionid: &str,
+    cons_id: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE lum_session SET cons_id = ?3 WHERE org = ?1 AND jsessionid = ?2 AND kind = 'auth'",
+    )?
+    .execute(params![org, jsessionid, cons_id])?;
+    Ok(())
+}
+
+/// End a servlet session: its auth tokens and login nonces.
+pub fn delete_servlet_session(
+    conn: &Connection,
+    org: &str,
+    jsessionid: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM lum_session WHERE org = ?1 AND jsessionid = ?2 AND kind IN ('auth', 'nonce')",
+    )?
+    .execute(params![org, jsessionid])?;
     Ok(())
 }
