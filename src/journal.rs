@@ -31,6 +31,7 @@ const SECRET_NAMES: &[&str] = &[
     "sessionid",
     "consumersecret",
     "accesstoken",
+    "noncetoken",
 ];
 
 /// Whether a parameter of this name carries a secret.
@@ -274,6 +275,7 @@ mod tests {
             "sso_auth_token",
             "JSESSIONID",
             "Password",
+            "NONCE_TOKEN",
         ] {
             assert!(is_secret(name), "{name}");
         }
