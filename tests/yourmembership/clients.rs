@@ -571,3 +571,51 @@ async fn node_lambda_lowercase_path_login_builds_the_next_url_from_client_id() {
     // `/ams/${data.ClientID}/...`: a number that prints as the client id.
     assert_eq!(r.json()["ClientID"], json!(40001));
 }
+
+// ServiceStack's own clients keep the session in a cookie jar: docs.servicestack.net
+// `auth/sessions` (the `SessionFeature` hands out the temporary `ss-id` cookie) and
+// `auth/client-auth` (`@servicestack/client`'s `JsonServiceClient` "will utilize the browser's
+// authenticated cookies"); `requests.Session()` or Guzzle's cookie jar behave alike. Such a
+// client posts the login, keeps `Set-Cookie`, and sends only `Cookie: ss-id=...` afterwards.
+#[tokio::test]
+async fn servicestack_cookie_jar_client_reuses_the_ss_id_cookie_of_the_login() {
+    let (app, _) = app().await;
+    let r = mj_login(&app).await;
+    let session = session_of(&r);
+    let cookie = r
+        .header("set-cookie")
+        .expect("a login sets the ss-id cookie");
+    assert_eq!(cookie, format!("ss-id={session}; path=/; HttpOnly"));
+    // The jar sends back `name=value` only.
+    let jar = cookie.split(';').next().unwrap().to_string();
+    let r = send(
+        &app,
+        raw(
+            "GET",
+            "/Ams/40001/Groups",
+            &[("Accept", "application/json"), ("Cookie", &jar)],
+            "",
+        ),
+    )
+    .await;
+    check(
+        &r,
+        StatusCode::OK,
+        JSON,
+        Some("groups-response.schema.json"),
+        "groups.json",
+    );
+    // A refused login hands out no cookie.
+    let r = send(
+        &app,
+        raw(
+            "POST",
+            "/Ams/Authenticate",
+            &[("Content-Type", "application/json")],
+            r#"{"ClientID":40001,"UserType":"Admin","UserName":"demo-ym-api-key","Password":"x"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.header("set-cookie").is_none());
+}
