@@ -1033,3 +1033,6 @@ async fn an_injected_vendor_error_uses_the_servicestack_envelope() {
 
 #[path = "yourmembership/hostile.rs"]
 mod hostile;
+
+#[path = "yourmembership/clients.rs"]
+mod clients;

@@ -2,10 +2,12 @@
 //! `X-SS-ID` header or the `ss-id` cookie and checks its role, client and member.
 
 use axum::http::request::Parts;
+use axum::http::HeaderValue;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
 use super::errors::{LoginRefusal, YmError};
+use super::render::{Node, Obj};
 use super::{internal, SESSION_ID_LEN, SESSION_LIFETIME_SECS};
 use crate::state::AppState;
 use crate::store::unix_ms;
@@ -153,6 +155,19 @@ pub async fn authenticate(state: &AppState, login: Login) -> Result<(i64, String
         .map_err(internal)?
         .map_err(|e| internal(crate::store::StoreError::from(e)))?;
     Ok((member_id, session_id))
+}
+
+/// **\[choice\]** The cookie a successful `Authenticate` sets: ServiceStack's `SessionFeature`
+/// hands the session id out as the temporary `ss-id` cookie (the `SessionId` of the answer), so a
+/// client with a cookie jar is authenticated without copying it into `X-SS-ID`. The attributes
+/// (`path=/`, `HttpOnly`, no expiry) are ServiceStack's defaults; YM's exact ones are not public,
+/// and the permanent `ss-pid` tracking cookie is not modeled.
+pub fn session_cookie(dto: &Obj) -> Option<HeaderValue> {
+    let id = dto.fields.iter().find_map(|(name, value)| match value {
+        Node::Str(id) if *name == "SessionId" => Some(id),
+        _ => None,
+    })?;
+    HeaderValue::from_str(&format!("ss-id={id}; path=/; HttpOnly")).ok()
 }
 
 /// The session id a request carries: `X-SS-ID` (header names are case-insensitive), else the

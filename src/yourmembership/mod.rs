@@ -22,7 +22,8 @@
 //! them in the negotiated format, [`errors`] is the one error type.
 //!
 //! ## \[choice\]s (each marked where it lives; README.md gives the reasons)
-//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); OAuth variant = API key and
+//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); a login sets the `ss-id` cookie
+//!   ([`auth::session_cookie`]); OAuth variant = API key and
 //!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
 //!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
 //!   bad-credentials answer.
@@ -136,12 +137,22 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         (Some(r), op) => methods::run(&state, op, r, &parts, &body).await,
     };
     match result {
-        Ok(dto) => (
-            StatusCode::OK,
-            [format.content_type_header()],
-            format.write(&dto),
-        )
-            .into_response(),
+        Ok(dto) => {
+            let mut response = (
+                StatusCode::OK,
+                [format.content_type_header()],
+                format.write(&dto),
+            )
+                .into_response();
+            if op == Op::Authenticate {
+                if let Some(cookie) = auth::session_cookie(&dto) {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::SET_COOKIE, cookie);
+                }
+            }
+            response
+        }
         Err(e) => e.render(op, &format),
     }
 }
