@@ -29,6 +29,7 @@ pub mod errors;
 pub mod methods;
 pub mod package;
 pub mod render;
+pub mod timezone;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
