@@ -527,12 +527,18 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
             check.allow(group, &["Filters"], &["Filters"]);
             let mut filter = GroupFilter::default();
             if let Some(filters) = group.child("Filters") {
-                check.allow(
-                    filters,
-                    &["GroupName", "GroupStatus"],
-                    &["GroupName", "GroupStatus"],
-                );
+                let fields = ["GroupName", "GroupStatus", "Tags2"];
+                check.allow(filters, &fields, &fields);
                 filter.status = status_filter(filters, "GroupStatus")?;
+                if let Some(tags) = filters.child("Tags2") {
+                    check.allow(tags, &["Tag2"], &[]);
+                    for tag in tags.all("Tag2") {
+                        let fields = ["TagID", "TagName", "TagValues"];
+                        check.allow(tag, &fields, &fields);
+                        one_of(tag, &["TagID", "TagName"])?;
+                        filter.tags_named = true;
+                    }
+                }
                 if let Some(name) = filters.child("GroupName") {
                     check.allow(name, &["MatchType", "Value"], &["MatchType", "Value"]);
                     let value = required(name, "Value")?.value().to_string();

@@ -683,6 +683,8 @@ pub struct GroupFilter {
     pub name_contains: Option<String>,
     /// `Active` or `Inactive`; `None` for all.
     pub status: Option<String>,
+    /// A `Tags2` filter naming a tag: the mock's groups carry no tags, so none matches.
+    pub tags_named: bool,
 }
 
 /// **[choice]** The groups the caller manages, by name: `(name, group_id)`.
@@ -693,6 +695,7 @@ pub fn list_groups(
 ) -> rusqlite::Result<Vec<(String, String)>> {
     conn.prepare_cached(&format!(
         "SELECT g.name, g.group_id FROM su_group g WHERE g.account_id = :account \
+           AND NOT :tags \
            AND (:status IS NULL OR g.status = :status) \
            AND (:exact IS NULL OR lower(g.name) = lower(:exact)) \
            AND (:contains IS NULL OR instr(lower(g.name), lower(:contains)) > 0) \
@@ -704,6 +707,7 @@ pub fn list_groups(
             ":account": caller.account_id,
             ":caller": caller.user_id,
             ":admin": caller.admin,
+            ":tags": filter.tags_named,
             ":status": filter.status,
             ":exact": filter.name_exact,
             ":contains": filter.name_contains,
