@@ -467,18 +467,22 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
             check.allow(user, &fields, &fields);
             let page = positive(user, "Page", 1)?;
             let page_size = positive(user, "PageSize", DEFAULT_PAGE_SIZE)?.min(MAX_PAGE_SIZE);
-            let mut filter = UserFilter::default();
-            filter.sort = match optional_value(user, "SortField") {
+            let sort = match optional_value(user, "SortField") {
                 None => UserSort::Created,
                 Some(v) if v.eq_ignore_ascii_case("NAME") => UserSort::Name,
                 Some(v) if v.eq_ignore_ascii_case("EMPLOYEE_ID") => UserSort::EmployeeId,
                 Some(_) => return Err(wrong("SortField must be NAME or EMPLOYEE_ID.")),
             };
-            filter.descending = match optional_value(user, "SortOrder") {
+            let descending = match optional_value(user, "SortOrder") {
                 None => false,
                 Some(v) if v.eq_ignore_ascii_case("ASC") => false,
                 Some(v) if v.eq_ignore_ascii_case("DESC") => true,
                 Some(_) => return Err(wrong("SortOrder must be ASC or DESC.")),
+            };
+            let mut filter = UserFilter {
+                sort,
+                descending,
+                ..UserFilter::default()
             };
             if let Some(filters) = user.child("Filters") {
                 let fields = [
