@@ -2,6 +2,9 @@
 
 mod common;
 
+#[path = "smarteru/clients.rs"]
+mod clients;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;

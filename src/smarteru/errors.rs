@@ -73,6 +73,12 @@ pub enum SuError {
     InvalidPermission(Prefix, String),
     /// UG:40 / UU:40 **[choice]** — removing a user from their home group.
     HomeGroupRemoval(Prefix),
+    /// UU:41 **[choice]** — `Info` > `Email` belongs to another user of the account.
+    EmailTaken,
+    /// UU:42 **[choice]** — `Info` > `EmployeeID` belongs to another user of the account.
+    EmployeeIdTaken,
+    /// UU:43 **[choice]** — a `Profile` > `Supervisors` > `Supervisor` names no other user.
+    SupervisorNotFound(String),
     /// A code injected by a fault rule; the message comes from this table when known.
     Injected(String),
 }
@@ -105,6 +111,9 @@ impl SuError {
             SuError::UserNotUpdatable => "UU:69".into(),
             SuError::InvalidPermission(p, _) => format!("{}:31", p.as_str()),
             SuError::HomeGroupRemoval(p) => format!("{}:40", p.as_str()),
+            SuError::EmailTaken => "UU:41".into(),
+            SuError::EmployeeIdTaken => "UU:42".into(),
+            SuError::SupervisorNotFound(_) => "UU:43".into(),
             SuError::Injected(code) => code.clone(),
         }
     }
@@ -139,6 +148,11 @@ impl SuError {
             }
             SuError::HomeGroupRemoval(_) => {
                 "A user cannot be removed from their home group.".into()
+            }
+            SuError::EmailTaken => "The email address is already used by another user.".into(),
+            SuError::EmployeeIdTaken => "The employee ID is already used by another user.".into(),
+            SuError::SupervisorNotFound(name) => {
+                format!("The supervisor {name} does not exist.")
             }
             SuError::Injected(code) => message_for_code(code),
         }

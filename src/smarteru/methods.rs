@@ -5,12 +5,13 @@
 //! must not be): a [`Check`] notes the first unexpected element while decoding goes on, and
 //! answers with it only when the structure was otherwise complete.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rusqlite::{Connection, Transaction};
 
 use crate::seed::SMARTERU_PERMISSIONS;
 use crate::store::smarteru::{
-    self as q, Caller, GroupFilter, GroupRef, GroupRow, UserFilter, UserRef, UserRow,
+    self as q, Caller, DateRange, GroupFilter, GroupRef, GroupRow, TextMatch, UserFilter,
+    UserIdentifier, UserRef, UserRow, UserSort,
 };
 
 use super::errors::{Prefix, SuError};
@@ -46,12 +47,39 @@ pub enum Command {
     ListGroups(GroupFilter),
     UpdateGroup {
         group: GroupRef,
+        /// `Active` or `Inactive` when the request sets it.
+        status: Option<String>,
         users: Vec<(UserRef, Change)>,
     },
     UpdateUser {
         user: UserRef,
-        groups: Vec<(String, Change)>,
+        info: InfoChange,
+        profile: ProfileChange,
+        groups: Vec<(GroupRef, Change)>,
     },
+}
+
+/// What `updateUser` > `Info` changes among the fields the mock stores; `None` (absent or
+/// empty) leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct InfoChange {
+    pub email: Option<String>,
+    pub employee_id: Option<String>,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+    /// Already mapped to the display value `getUser` answers with.
+    pub timezone: Option<String>,
+}
+
+/// What `updateUser` > `Profile` changes among the fields the mock stores.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    /// `Active` or `Inactive`.
+    pub status: Option<String>,
+    /// The name of the group to make the user's home group.
+    pub home_group: Option<String>,
+    /// The whole new list of supervisors (email or employee ID each), when `Supervisors` is sent.
+    pub supervisors: Option<Vec<String>>,
 }
 
 /// A change of one user's membership of one group.
@@ -218,6 +246,198 @@ fn permissions(check: &mut Check, node: Option<&Node>) -> Result<Vec<(bool, Stri
     Ok(out)
 }
 
+/// **[choice]** `updateGroup` > `Group` children the mock accepts and ignores: group settings it
+/// does not store. `Status` is applied; renaming (`Name`, `GroupID`) is not emulated (SU:13).
+const GROUP_IGNORED: &[&str] = &[
+    "Description",
+    "HomeGroupMessage",
+    "NotificationEmails",
+    "UserHelpOverrideDefault",
+    "UserHelpEnabled",
+    "UserHelpEmail",
+    "UserHelpText",
+    "Tags2",
+    "UserLimit",
+    "DashboardSetID",
+];
+
+/// **[choice]** `updateUser` > `Info` children accepted and ignored: settings the mock does not
+/// store. `Email`, `EmployeeID`, `GivenName`, `Surname` and `Timezone` are applied.
+const INFO_IGNORED: &[&str] = &[
+    "Password",
+    "LearnerNotifications",
+    "SupervisorNotifications",
+    "SendEmailTo",
+    "AlternateEmail",
+    "AuthenticationType",
+];
+
+/// **[choice]** `updateUser` > `Profile` children accepted and ignored: profile fields the mock
+/// does not store. `Status`, `HomeGroup` and `Supervisors` are applied.
+const PROFILE_IGNORED: &[&str] = &[
+    "Organization",
+    "Teams",
+    "CustomFields",
+    "Language",
+    "Title",
+    "Division",
+    "AllowFeedback",
+    "PhonePrimary",
+    "PhoneAlternate",
+    "PhoneMobile",
+    "Fax",
+    "Website",
+    "Address1",
+    "Address2",
+    "City",
+    "Province",
+    "Country",
+    "PostalCode",
+    "SendMailTo",
+    "Roles",
+    "ReceiveNotifications",
+];
+
+/// **[choice]** Containers a client must send (the PHP client always does) but whose content the
+/// mock does not model: accepted empty, any child is SU:13 rather than a silent success.
+fn empty_container(check: &mut Check, parent: &Node, name: &str) {
+    if let Some(node) = parent.child(name) {
+        check.allow(node, &[], &[]);
+    }
+}
+
+fn with_ignored<'a>(applied: &[&'a str], ignored: &[&'a str]) -> Vec<&'a str> {
+    applied.iter().chain(ignored).copied().collect()
+}
+
+fn status_value(parent: &Node, name: &str) -> Result<Option<String>, SuError> {
+    match optional_value(parent, name) {
+        None => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("active") => Ok(Some("Active".into())),
+        Some(v) if v.eq_ignore_ascii_case("inactive") => Ok(Some("Inactive".into())),
+        Some(_) => Err(wrong(format!("{name} must be Active or Inactive."))),
+    }
+}
+
+/// `updateUser` > `Info`.
+fn info_change(check: &mut Check, user: &Node) -> Result<InfoChange, SuError> {
+    let Some(info) = user.child("Info") else {
+        return Ok(InfoChange::default());
+    };
+    let applied = [
+        "Email",
+        "EmployeeID",
+        "GivenName",
+        "Surname",
+        "Timezone",
+        "TimeZone",
+    ];
+    let allowed = with_ignored(&applied, INFO_IGNORED);
+    check.allow(info, &allowed, &allowed);
+    let value = |name: &str| optional_value(info, name).map(str::to_string);
+    let timezone = optional_value(info, "Timezone")
+        .or_else(|| optional_value(info, "TimeZone"))
+        .and_then(super::timezone::display_value);
+    Ok(InfoChange {
+        email: value("Email"),
+        employee_id: value("EmployeeID"),
+        given_name: value("GivenName"),
+        surname: value("Surname"),
+        timezone,
+    })
+}
+
+/// `updateUser` > `Profile`.
+fn profile_change(check: &mut Check, user: &Node) -> Result<ProfileChange, SuError> {
+    let Some(profile) = user.child("Profile") else {
+        return Ok(ProfileChange::default());
+    };
+    let applied = ["Status", "HomeGroup", "Supervisors"];
+    let allowed = with_ignored(&applied, PROFILE_IGNORED);
+    check.allow(profile, &allowed, &allowed);
+    let supervisors = match profile.child("Supervisors") {
+        None => None,
+        Some(list) => {
+            check.allow(list, &["Supervisor"], &[]);
+            let names = list.all("Supervisor").map(|s| s.value().to_string());
+            Some(names.filter(|s| !s.is_empty()).collect())
+        }
+    };
+    Ok(ProfileChange {
+        status: status_value(profile, "Status")?,
+        home_group: optional_value(profile, "HomeGroup").map(str::to_string),
+        supervisors,
+    })
+}
+
+/// `MatchType` (EXACT or CONTAINS, **[choice]** EXACT when absent) and `Value`.
+fn text_match(check: &mut Check, node: &Node) -> Result<TextMatch, SuError> {
+    check.allow(node, &["MatchType", "Value"], &["MatchType", "Value"]);
+    let value = required(node, "Value")?.value().to_string();
+    let exact = match optional_value(node, "MatchType").unwrap_or("EXACT") {
+        m if m.eq_ignore_ascii_case("EXACT") => true,
+        m if m.eq_ignore_ascii_case("CONTAINS") => false,
+        _ => return Err(wrong("MatchType must be EXACT or CONTAINS.")),
+    };
+    Ok(TextMatch { exact, value })
+}
+
+/// A `listUsers` `UserIdentifier`: `Email`, `EmployeeID`, `Name`, each a `MatchType`/`Value`
+/// pair; a bare value (`<Email>a@b.c</Email>`) is an EXACT match.
+fn user_identifier(check: &mut Check, ident: &Node) -> Result<UserIdentifier, SuError> {
+    let fields = ["Email", "EmployeeID", "Name"];
+    check.allow(ident, &fields, &fields);
+    let mut one = |name: &str| -> Result<Option<TextMatch>, SuError> {
+        match ident.child(name) {
+            None => Ok(None),
+            Some(n) if n.children.is_empty() => Ok(Some(TextMatch {
+                exact: true,
+                value: n.value().to_string(),
+            })),
+            Some(n) => text_match(check, n).map(Some),
+        }
+    };
+    let found = UserIdentifier {
+        email: one("Email")?,
+        employee_id: one("EmployeeID")?,
+        name: one("Name")?,
+    };
+    if found.email.is_none() && found.employee_id.is_none() && found.name.is_none() {
+        return Err(wrong("UserIdentifier requires Email, EmployeeID or Name."));
+    }
+    Ok(found)
+}
+
+/// **[choice]** Dates in a `listUsers` filter: `dd/mm/yyyy` (what the PHP client sends),
+/// `dd-Mmm-yyyy` (the vendor's documentation) or `yyyy-mm-dd`; both ends inclusive, in UTC.
+fn filter_date(value: &str) -> Result<NaiveDate, SuError> {
+    ["%d/%m/%Y", "%d-%b-%Y", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(value, f).ok())
+        .ok_or_else(|| wrong(format!("{value} is not a date.")))
+}
+
+/// `CreatedDate` > `CreatedDateFrom`/`CreatedDateTo` (or the `ModifiedDate` pair).
+fn date_range(check: &mut Check, filters: &Node, name: &str) -> Result<DateRange, SuError> {
+    let Some(node) = filters.child(name) else {
+        return Ok(DateRange::default());
+    };
+    let (from, to) = (format!("{name}From"), format!("{name}To"));
+    check.allow(node, &[&from, &to], &[&from, &to]);
+    let start = |d: NaiveDate| q::store_date(d.and_time(NaiveTime::MIN).and_utc());
+    Ok(DateRange {
+        from: optional_value(node, &from)
+            .map(filter_date)
+            .transpose()?
+            .map(start),
+        to: optional_value(node, &to)
+            .map(filter_date)
+            .transpose()?
+            .and_then(|d| d.succ_opt())
+            .map(start),
+    })
+}
+
 fn action(node: &Node, name: &str) -> Result<bool, SuError> {
     match required(node, name)?.value() {
         "Add" => Ok(true),
@@ -243,30 +463,54 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
         "listUsers" => {
             check.allow(params, &["User"], &["User"]);
             let user = required(params, "User")?;
-            check.allow(
-                user,
-                &["Page", "PageSize", "Filters"],
-                &["Page", "PageSize", "Filters"],
-            );
+            let fields = ["Page", "PageSize", "SortField", "SortOrder", "Filters"];
+            check.allow(user, &fields, &fields);
             let page = positive(user, "Page", 1)?;
             let page_size = positive(user, "PageSize", DEFAULT_PAGE_SIZE)?.min(MAX_PAGE_SIZE);
-            let mut filter = UserFilter::default();
+            let sort = match optional_value(user, "SortField") {
+                None => UserSort::Created,
+                Some(v) if v.eq_ignore_ascii_case("NAME") => UserSort::Name,
+                Some(v) if v.eq_ignore_ascii_case("EMPLOYEE_ID") => UserSort::EmployeeId,
+                Some(_) => return Err(wrong("SortField must be NAME or EMPLOYEE_ID.")),
+            };
+            let descending = match optional_value(user, "SortOrder") {
+                None => false,
+                Some(v) if v.eq_ignore_ascii_case("ASC") => false,
+                Some(v) if v.eq_ignore_ascii_case("DESC") => true,
+                Some(_) => return Err(wrong("SortOrder must be ASC or DESC.")),
+            };
+            let mut filter = UserFilter {
+                sort,
+                descending,
+                ..UserFilter::default()
+            };
             if let Some(filters) = user.child("Filters") {
-                check.allow(
-                    filters,
-                    &["GroupName", "UserStatus", "Users"],
-                    &["GroupName", "UserStatus", "Users"],
-                );
+                let fields = [
+                    "Users",
+                    "HomeGroup",
+                    "GroupName",
+                    "UserStatus",
+                    "CreatedDate",
+                    "ModifiedDate",
+                    "Teams",
+                ];
+                check.allow(filters, &fields, &fields);
                 filter.group_name = optional_value(filters, "GroupName").map(str::to_string);
+                filter.home_group = optional_value(filters, "HomeGroup").map(str::to_string);
                 filter.status = status_filter(filters, "UserStatus")?;
                 if let Some(users) = filters.child("Users") {
                     check.allow(users, &["UserIdentifier"], &[]);
-                    let mut emails = Vec::new();
+                    let mut idents = Vec::new();
                     for ident in users.all("UserIdentifier") {
-                        check.allow(ident, &["Email"], &["Email"]);
-                        emails.push(required(ident, "Email")?.value().to_string());
+                        idents.push(user_identifier(&mut check, ident)?);
                     }
-                    filter.emails = Some(emails);
+                    filter.identifiers = Some(idents);
+                }
+                filter.created = date_range(&mut check, filters, "CreatedDate")?;
+                filter.modified = date_range(&mut check, filters, "ModifiedDate")?;
+                if let Some(teams) = filters.child("Teams") {
+                    check.allow(teams, &["TeamName"], &[]);
+                    filter.teams_named = teams.all("TeamName").any(|t| !t.value().is_empty());
                 }
             }
             Command::ListUsers {
@@ -287,12 +531,18 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
             check.allow(group, &["Filters"], &["Filters"]);
             let mut filter = GroupFilter::default();
             if let Some(filters) = group.child("Filters") {
-                check.allow(
-                    filters,
-                    &["GroupName", "GroupStatus"],
-                    &["GroupName", "GroupStatus"],
-                );
+                let fields = ["GroupName", "GroupStatus", "Tags2"];
+                check.allow(filters, &fields, &fields);
                 filter.status = status_filter(filters, "GroupStatus")?;
+                if let Some(tags) = filters.child("Tags2") {
+                    check.allow(tags, &["Tag2"], &[]);
+                    for tag in tags.all("Tag2") {
+                        let fields = ["TagID", "TagName", "TagValues"];
+                        check.allow(tag, &fields, &fields);
+                        one_of(tag, &["TagID", "TagName"])?;
+                        filter.tags_named = true;
+                    }
+                }
                 if let Some(name) = filters.child("GroupName") {
                     check.allow(name, &["MatchType", "Value"], &["MatchType", "Value"]);
                     let value = required(name, "Value")?.value().to_string();
@@ -309,10 +559,19 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
         "updateGroup" => {
             check.allow(params, &["Group"], &["Group"]);
             let group = required(params, "Group")?;
-            check.allow(group, &["Identifier", "Users"], &["Identifier", "Users"]);
+            let applied = [
+                "Identifier",
+                "Status",
+                "Users",
+                "LearningModules",
+                "SubscriptionVariants",
+            ];
+            let allowed = with_ignored(&applied, GROUP_IGNORED);
+            check.allow(group, &allowed, &allowed);
             let ident = required(group, "Identifier")?;
             check.allow(ident, &["Name", "GroupID"], &[]);
             let target = group_ref(ident)?;
+            let status = status_value(group, "Status")?;
             let mut users = Vec::new();
             if let Some(list) = group.child("Users") {
                 check.allow(list, &["User"], &[]);
@@ -339,38 +598,49 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
                     users.push((who, change));
                 }
             }
+            empty_container(&mut check, group, "LearningModules");
+            empty_container(&mut check, group, "SubscriptionVariants");
             Command::UpdateGroup {
                 group: target,
+                status,
                 users,
             }
         }
         "updateUser" => {
             check.allow(params, &["User"], &["User"]);
             let user = required(params, "User")?;
-            check.allow(user, &["Identifier", "Groups"], &["Identifier", "Groups"]);
+            let fields = ["Identifier", "Info", "Profile", "Groups", "Venues", "Wages"];
+            check.allow(user, &fields, &fields);
             let ident = required(user, "Identifier")?;
             check.allow(ident, &["Email", "EmployeeID"], &[]);
             let target = user_ref(ident, &["Email", "EmployeeID"])?;
+            let info = info_change(&mut check, user)?;
+            let profile = profile_change(&mut check, user)?;
             let mut groups = Vec::new();
             if let Some(list) = user.child("Groups") {
                 check.allow(list, &["Group"], &[]);
                 for group in list.all("Group") {
-                    let fields = ["GroupName", "GroupAction", "GroupPermissions"];
+                    let fields = ["GroupName", "GroupID", "GroupAction", "GroupPermissions"];
                     check.allow(group, &fields, &fields);
-                    let name = required(group, "GroupName")?.value().to_string();
-                    if name.is_empty() {
-                        return Err(wrong("GroupName is empty."));
-                    }
+                    let (name, value) = one_of(group, &["GroupName", "GroupID"])?;
+                    let which = match name {
+                        "GroupName" => GroupRef::Name(value),
+                        _ => GroupRef::GroupId(value),
+                    };
                     let change = Change {
                         add: action(group, "GroupAction")?,
                         home: false,
                         permissions: permissions(&mut check, group.child("GroupPermissions"))?,
                     };
-                    groups.push((name, change));
+                    groups.push((which, change));
                 }
             }
+            empty_container(&mut check, user, "Venues");
+            empty_container(&mut check, user, "Wages");
             Command::UpdateUser {
                 user: target,
+                info,
+                profile,
                 groups,
             }
         }
@@ -436,7 +706,12 @@ pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml,
                             .cdata("GivenName", &u.given_name)
                             .cdata("Surname", &u.surname)
                             .plain("Status", &u.status)
-                            .cdata("HomeGroup", listed.home_group.as_deref().unwrap_or(""));
+                            .empty("Title")
+                            .empty("Division")
+                            .cdata("HomeGroup", listed.home_group.as_deref().unwrap_or(""))
+                            .plain("CreatedDate", &date(&u.created_date))
+                            .plain("ModifiedDate", &date(&u.modified_date))
+                            .empty("Teams");
                     });
                 }
             });
@@ -474,8 +749,15 @@ pub fn write(
 ) -> Result<Xml, SuError> {
     let mut info = Xml::default();
     match command {
-        Command::UpdateGroup { group, users } => {
+        Command::UpdateGroup {
+            group,
+            status,
+            users,
+        } => {
             let group = q::find_managed_group(tx, caller, &group)?.ok_or(SuError::GroupNotFound)?;
+            if let Some(status) = &status {
+                q::set_group_status(tx, caller.account_id, &group.group_id, status)?;
+            }
             for (who, change) in &users {
                 let user = visible_user(tx, caller, who)?.ok_or(SuError::UserNotFound)?;
                 apply_change(tx, caller, &user, &group.group_id, change, Prefix::Ug, now)?;
@@ -484,22 +766,88 @@ pub fn write(
             info.cdata("Group", &group.name)
                 .cdata("GroupID", &group.group_id);
         }
-        Command::UpdateUser { user, groups } => {
+        Command::UpdateUser {
+            user,
+            info: fields,
+            profile,
+            groups,
+        } => {
             let user = visible_user(tx, caller, &user)?.ok_or(SuError::UserNotFound)?;
             if user.role != "user" {
                 return Err(SuError::UserNotUpdatable);
             }
-            for (name, change) in &groups {
+            let account = caller.account_id;
+            if let Some(email) = &fields.email {
+                if q::identity_taken(tx, account, &user.id, &UserRef::Email(email.clone()))? {
+                    return Err(SuError::EmailTaken);
+                }
+            }
+            if let Some(id) = &fields.employee_id {
+                if q::identity_taken(tx, account, &user.id, &UserRef::EmployeeId(id.clone()))? {
+                    return Err(SuError::EmployeeIdTaken);
+                }
+            }
+            q::update_user_info(
+                tx,
+                account,
+                &user.id,
+                fields.email.as_deref(),
+                fields.employee_id.as_deref(),
+                fields.given_name.as_deref(),
+                fields.surname.as_deref(),
+                fields.timezone.as_deref(),
+                profile.status.as_deref(),
+            )?;
+            if let Some(names) = &profile.supervisors {
+                let mut ids = Vec::new();
+                for name in names {
+                    ids.push(supervisor_id(tx, account, &user.id, name)?);
+                }
+                q::set_supervisors(tx, account, &user.id, &ids)?;
+            }
+            if let Some(name) = &profile.home_group {
                 let group = q::find_managed_group(tx, caller, &GroupRef::Name(name.clone()))?
                     .ok_or(SuError::GroupNotFound)?;
+                let home = Change {
+                    add: true,
+                    home: true,
+                    permissions: Vec::new(),
+                };
+                apply_change(tx, caller, &user, &group.group_id, &home, Prefix::Uu, now)?;
+            }
+            for (which, change) in &groups {
+                let group =
+                    q::find_managed_group(tx, caller, which)?.ok_or(SuError::GroupNotFound)?;
                 apply_change(tx, caller, &user, &group.group_id, change, Prefix::Uu, now)?;
             }
+            q::touch_user(tx, account, &user.id, now)?;
+            // The answer carries the identifiers as they are after the update (live recording).
+            let user = q::find_user(tx, account, &UserRef::Id(user.id.clone()))?
+                .ok_or(SuError::Internal)?;
             info.cdata("Email", user.email.as_deref().unwrap_or(""))
                 .cdata("EmployeeID", user.employee_id.as_deref().unwrap_or(""));
         }
         other => return read(tx, caller, other),
     }
     Ok(info)
+}
+
+/// The id of the user a `Supervisor` value names: their email, else their employee ID. A user
+/// cannot supervise themselves.
+fn supervisor_id(
+    conn: &Connection,
+    account_id: i64,
+    user_id: &str,
+    name: &str,
+) -> Result<String, SuError> {
+    let found = match q::find_user(conn, account_id, &UserRef::Email(name.to_string()))? {
+        Some(u) => Some(u),
+        None => q::find_user(conn, account_id, &UserRef::EmployeeId(name.to_string()))?,
+    };
+    found
+        .map(|u| u.id)
+        .filter(|id| id != user_id)
+        .ok_or_else(|| SuError::SupervisorNotFound(name.to_string()))
 }
 
 fn visible_user(
@@ -601,13 +949,20 @@ fn write_user(x: &mut Xml, u: &UserRow, home_group: &str, supervisors: &str) {
     });
 }
 
+/// The live service's element order (2015 recording), with the names today's clients read:
+/// `CreatedDate`/`ModifiedDate` and `Tags2` (the PHP client walks `Tags2` unconditionally).
 fn write_group(x: &mut Xml, g: &GroupRow) {
     x.node("Group", |x| {
         x.cdata("Name", &g.name)
             .cdata("GroupID", &g.group_id)
-            .plain("Status", &g.status)
-            .plain("UserCount", &g.user_count.to_string())
             .plain("CreatedDate", &date(&g.created_date))
-            .plain("ModifiedDate", &date(&g.modified_date));
+            .plain("ModifiedDate", &date(&g.modified_date))
+            .empty("Description")
+            .empty("HomeGroupMessage")
+            .empty("NotificationEmails")
+            .plain("UserCount", &g.user_count.to_string())
+            .plain("LearningModuleCount", "0")
+            .empty("Tags2")
+            .plain("Status", &g.status);
     });
 }

@@ -7,11 +7,13 @@
 //! store ([`methods::read`] / [`methods::write`]) → [`render`]. Every failure is a
 //! [`SuError`], rendered by one `IntoResponse`.
 //!
-//! Emulated: `getUserGroups` with the who-has-access rules, `getUser`, `listUsers`, `getGroup`,
-//! `listGroups`, `updateGroup` (group membership, home group, permissions) and `updateUser`
-//! (group membership and permissions). Not emulated: every other method (SU:11), creating
-//! users or groups, profile fields other than names, ids, status and timezone, learning
-//! modules, venues, wages, custom fields.
+//! Emulated: `getUserGroups` with the who-has-access rules, `getUser`, `listUsers` (matchers,
+//! sorting, group/home-group/status/date filters), `getGroup`, `listGroups`, `updateGroup`
+//! (group membership, home group, permissions, status) and `updateUser` (email, employee ID,
+//! names, timezone, status, home group, supervisors, group membership and permissions). Not
+//! emulated: every other method (SU:11), creating users or groups, renaming groups, profile
+//! fields other than those, learning modules, subscription variants, venues, wages, tags,
+//! teams, custom fields.
 //!
 //! **[choice]** decisions, each defined once next to the code it governs:
 //! - SU:01 for a GET or an empty POST as well as for plain HTTP ([`served_over_https_post`]);
@@ -23,12 +25,25 @@
 //! - a repeated envelope element is SU:13 ([`Envelope::read`]);
 //! - any path under `/apiv2/` is the endpoint ([`router`]);
 //! - access rules, the user/group lists, page sizes, profile defaults, permission and
-//!   home-group codes: see [`crate::store::smarteru`], [`methods`] and [`errors`].
+//!   home-group codes: see [`crate::store::smarteru`], [`methods`] and [`errors`];
+//! - `updateGroup`/`updateUser` settings the mock does not store are accepted and ignored
+//!   (`GROUP_IGNORED`, `INFO_IGNORED`, `PROFILE_IGNORED` in [`methods`]): the public PHP client
+//!   sends them on every call;
+//! - `LearningModules`, `SubscriptionVariants`, `Venues`, `Wages` are accepted empty (the PHP
+//!   client always sends them) and any content is SU:13 rather than a faked success;
+//! - an empty `Info` value changes nothing (the PHP client sends `<EmployeeID/>` for a user
+//!   without one); UU:41/UU:42 for an email or employee ID another user has, UU:43 for an
+//!   unknown supervisor ([`errors`]);
+//! - `Timezone` in `updateUser`: a display value is kept, a known provided name is mapped, any
+//!   other name is ignored ([`timezone`]);
+//! - `listUsers` dates, matchers, sorting and the `Teams`/`Tags2` filters matching nobody
+//!   ([`methods`], [`crate::store::smarteru`]).
 
 pub mod errors;
 pub mod methods;
 pub mod package;
 pub mod render;
+pub mod timezone;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};

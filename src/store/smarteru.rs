@@ -462,10 +462,54 @@ pub fn supervisor_emails(
 pub struct UserFilter {
     /// Users who belong to the group of this name.
     pub group_name: Option<String>,
+    /// Users whose home group has this name.
+    pub home_group: Option<String>,
     /// `Active` or `Inactive`; `None` for all.
     pub status: Option<String>,
-    /// Only these emails.
-    pub emails: Option<Vec<String>>,
+    /// `Users` > `UserIdentifier`*: a user matches when every matcher of one identifier does.
+    pub identifiers: Option<Vec<UserIdentifier>>,
+    /// Created on or after / before (exclusive), as stored dates.
+    pub created: DateRange,
+    pub modified: DateRange,
+    /// A `Teams` filter naming a team: the mock's users belong to no team, so nobody matches.
+    pub teams_named: bool,
+    pub sort: UserSort,
+    pub descending: bool,
+}
+
+/// One `UserIdentifier` of a `listUsers` filter.
+#[derive(Debug, Clone, Default)]
+pub struct UserIdentifier {
+    pub email: Option<TextMatch>,
+    pub employee_id: Option<TextMatch>,
+    /// Matched against "GivenName Surname".
+    pub name: Option<TextMatch>,
+}
+
+/// `MatchType` + `Value`; both kinds compare case-insensitively.
+#[derive(Debug, Clone)]
+pub struct TextMatch {
+    pub exact: bool,
+    pub value: String,
+}
+
+/// `[from, to)` as stored (RFC 3339) dates; either end open.
+#[derive(Debug, Clone, Default)]
+pub struct DateRange {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `listUsers` `SortField`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserSort {
+    /// **[choice]** No `SortField`: the order users were created in.
+    #[default]
+    Created,
+    /// `NAME`: given name, then surname.
+    Name,
+    /// `EMPLOYEE_ID`.
+    EmployeeId,
 }
 
 /// A user of a `listUsers` page, with the name of their home group.
@@ -475,7 +519,37 @@ pub struct ListedUser {
     pub home_group: Option<String>,
 }
 
-/// **[choice]** One page of the users the caller may see, in the order they were created.
+/// One `json_each` row of `:idents` matches the column `expr` on `key` (absent key: no filter).
+fn ident_match(key: &str, expr: &str) -> String {
+    format!(
+        "(json_extract(j.value, '$.{key}') IS NULL OR CASE json_extract(j.value, '$.{key}_exact') \
+           WHEN 1 THEN lower(coalesce({expr}, '')) = lower(json_extract(j.value, '$.{key}')) \
+           ELSE instr(lower(coalesce({expr}, '')), lower(json_extract(j.value, '$.{key}'))) > 0 END)"
+    )
+}
+
+fn identifiers_json(idents: &[UserIdentifier]) -> String {
+    let list: Vec<serde_json::Value> = idents
+        .iter()
+        .map(|i| {
+            let mut o = serde_json::Map::new();
+            for (key, m) in [
+                ("email", &i.email),
+                ("employee_id", &i.employee_id),
+                ("name", &i.name),
+            ] {
+                if let Some(m) = m {
+                    o.insert(key.into(), m.value.clone().into());
+                    o.insert(format!("{key}_exact"), i64::from(m.exact).into());
+                }
+            }
+            serde_json::Value::Object(o)
+        })
+        .collect();
+    serde_json::Value::from(list).to_string()
+}
+
+/// One page of the users the caller may see, in the requested order (see [`UserSort`]).
 pub fn list_users(
     conn: &Connection,
     caller: &Caller,
@@ -483,24 +557,40 @@ pub fn list_users(
     offset: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<ListedUser>> {
-    let emails = filter
-        .emails
-        .as_ref()
-        .map(|e| serde_json::Value::from(e.clone()).to_string());
+    let idents = filter.identifiers.as_deref().map(identifiers_json);
+    let direction = if filter.descending { "DESC" } else { "ASC" };
+    // Closed set of column expressions: nothing from the request is formatted into the SQL.
+    let order = match filter.sort {
+        UserSort::Created => format!("u.rowid {direction}"),
+        UserSort::Name => format!(
+            "lower(u.given_name) {direction}, lower(u.surname) {direction}, u.rowid {direction}"
+        ),
+        UserSort::EmployeeId => format!("u.employee_id {direction}, u.rowid {direction}"),
+    };
     let sql = format!(
         "SELECT {USER_COLUMNS}, \
            (SELECT g.name FROM su_user_group hm JOIN su_group g \
               ON g.account_id = hm.account_id AND g.group_id = hm.group_id \
-            WHERE hm.account_id = u.account_id AND hm.user_id = u.id AND hm.is_home = 1) \
+            WHERE hm.account_id = u.account_id AND hm.user_id = u.id AND hm.is_home = 1) AS home \
          FROM su_user u \
          WHERE u.account_id = :account \
+           AND NOT :teams \
            AND (:status IS NULL OR u.status = :status) \
-           AND (:emails IS NULL OR u.email IN (SELECT value FROM json_each(:emails))) \
+           AND (:home IS NULL OR home = :home) \
+           AND (:created_from IS NULL OR u.created_date >= :created_from) \
+           AND (:created_to IS NULL OR u.created_date < :created_to) \
+           AND (:modified_from IS NULL OR u.modified_date >= :modified_from) \
+           AND (:modified_to IS NULL OR u.modified_date < :modified_to) \
+           AND (:idents IS NULL OR EXISTS (SELECT 1 FROM json_each(:idents) j \
+                WHERE {} AND {} AND {})) \
            AND (:group IS NULL OR EXISTS (SELECT 1 FROM su_user_group gm JOIN su_group g \
                   ON g.account_id = gm.account_id AND g.group_id = gm.group_id \
                 WHERE gm.account_id = u.account_id AND gm.user_id = u.id AND g.name = :group)) \
            AND {} \
-         ORDER BY u.rowid LIMIT :limit OFFSET :offset",
+         ORDER BY {order} LIMIT :limit OFFSET :offset",
+        ident_match("email", "u.email"),
+        ident_match("employee_id", "u.employee_id"),
+        ident_match("name", "u.given_name || ' ' || u.surname"),
         user_visible()
     );
     conn.prepare_cached(&sql)?
@@ -510,8 +600,14 @@ pub fn list_users(
                 ":caller": caller.user_id,
                 ":admin": caller.admin,
                 ":supervisors": caller.supervisors_see,
+                ":teams": filter.teams_named,
                 ":status": filter.status,
-                ":emails": emails,
+                ":home": filter.home_group,
+                ":created_from": filter.created.from,
+                ":created_to": filter.created.to,
+                ":modified_from": filter.modified.from,
+                ":modified_to": filter.modified.to,
+                ":idents": idents,
                 ":group": filter.group_name,
                 ":limit": limit,
                 ":offset": offset,
@@ -587,6 +683,8 @@ pub struct GroupFilter {
     pub name_contains: Option<String>,
     /// `Active` or `Inactive`; `None` for all.
     pub status: Option<String>,
+    /// A `Tags2` filter naming a tag: the mock's groups carry no tags, so none matches.
+    pub tags_named: bool,
 }
 
 /// **[choice]** The groups the caller manages, by name: `(name, group_id)`.
@@ -597,6 +695,7 @@ pub fn list_groups(
 ) -> rusqlite::Result<Vec<(String, String)>> {
     conn.prepare_cached(&format!(
         "SELECT g.name, g.group_id FROM su_group g WHERE g.account_id = :account \
+           AND NOT :tags \
            AND (:status IS NULL OR g.status = :status) \
            AND (:exact IS NULL OR lower(g.name) = lower(:exact)) \
            AND (:contains IS NULL OR instr(lower(g.name), lower(:contains)) > 0) \
@@ -608,6 +707,7 @@ pub fn list_groups(
             ":account": caller.account_id,
             ":caller": caller.user_id,
             ":admin": caller.admin,
+            ":tags": filter.tags_named,
             ":status": filter.status,
             ":exact": filter.name_exact,
             ":contains": filter.name_contains,
@@ -700,5 +800,77 @@ pub fn touch_group(
         "UPDATE su_group SET modified_date = ?3 WHERE account_id = ?1 AND group_id = ?2",
     )?
     .execute(params![account_id, group_id, store_date(now)])?;
+    Ok(())
+}
+
+/// The id of another user of the account who already has this email (case-insensitive, as the
+/// column) or employee ID.
+pub fn identity_taken(
+    conn: &Connection,
+    account_id: i64,
+    user_id: &str,
+    by: &UserRef,
+) -> rusqlite::Result<bool> {
+    Ok(find_user(conn, account_id, by)?.is_some_and(|u| u.id != user_id))
+}
+
+/// Write the `Info` fields `updateUser` changes; `None` keeps a field.
+#[allow(clippy::too_many_arguments)]
+pub fn update_user_info(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_id: &str,
+    email: Option<&str>,
+    employee_id: Option<&str>,
+    given_name: Option<&str>,
+    surname: Option<&str>,
+    timezone: Option<&str>,
+    status: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE su_user SET email = coalesce(?3, email), employee_id = coalesce(?4, employee_id), \
+         given_name = coalesce(?5, given_name), surname = coalesce(?6, surname), \
+         timezone = coalesce(?7, timezone), status = coalesce(?8, status) \
+         WHERE account_id = ?1 AND id = ?2",
+    )?
+    .execute(params![
+        account_id,
+        user_id,
+        email,
+        employee_id,
+        given_name,
+        surname,
+        timezone,
+        status
+    ])?;
+    Ok(())
+}
+
+/// Replace a user's supervisors.
+pub fn set_supervisors(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    user_id: &str,
+    supervisor_ids: &[String],
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM su_supervisor WHERE account_id = ?1 AND user_id = ?2")?
+        .execute(params![account_id, user_id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO su_supervisor (account_id, user_id, supervisor_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for sid in supervisor_ids {
+        insert.execute(params![account_id, user_id, sid])?;
+    }
+    Ok(())
+}
+
+pub fn set_group_status(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    group_id: &str,
+    status: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE su_group SET status = ?3 WHERE account_id = ?1 AND group_id = ?2")?
+        .execute(params![account_id, group_id, status])?;
     Ok(())
 }
