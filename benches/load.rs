@@ -110,6 +110,13 @@ async fn spawn_mock(extra: &[&str]) -> (Mock, Duration) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn membermock");
+    // From here on, Drop stops the process whatever happens.
+    let mut mock = Mock {
+        child,
+        http,
+        https,
+        cert_pem: String::new(),
+    };
     loop {
         if let Ok(mut s) = TcpStream::connect(http).await {
             let req = b"GET /_mock/health HTTP/1.1\r\nHost: bench\r\n\r\n";
@@ -126,12 +133,6 @@ async fn spawn_mock(extra: &[&str]) -> (Mock, Duration) {
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
     let ready = started.elapsed();
-    let mut mock = Mock {
-        child,
-        http,
-        https,
-        cert_pem: String::new(),
-    };
     let mut s = TcpStream::connect(http).await.unwrap();
     let (_, pem) = roundtrip(
         &mut s,
