@@ -26,6 +26,7 @@
 //! - content types, XML layout — [`render`]; redirect precedence, `ts`/`sig` — [`request`];
 //! - token lifetimes, shapes, routing id, page sizes, name limits, `groupInfo` fields, logout
 //!   message — [`methods`];
+//! - answers that hand out a session also set the `JSESSIONID` cookie — `session_cookie`;
 //! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay in
 //!   it, `logout` ends all of it (angular-luminate-utils re-asks `getLoginUrl` with its first
 //!   JSESSIONID after `login`) — [`methods::execute`];
@@ -217,7 +218,15 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
         }
     }
     match &outcome.result {
-        Ok(answer) => render::success(style, answer),
+        Ok(answer) => {
+            let mut response = render::success(style, answer);
+            if let Some(cookie) = session_cookie(answer) {
+                response
+                    .headers_mut()
+                    .append(axum::http::header::SET_COOKIE, cookie);
+            }
+            response
+        }
         Err(e) => {
             let mut response = render::error(style, e);
             if *e == LumError::WrongVerb && get_allowed(&target, &params) {
@@ -229,6 +238,18 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
             response
         }
     }
+}
+
+/// **[choice]** An answer that hands out a servlet session (`login`, `getLoginUrl`,
+/// `loginTest`) also sets it as the `JSESSIONID` cookie, as the vendor's servlet container
+/// does, so cookie-jar clients stay in their session; attributes are the container defaults
+/// (`Path=/; HttpOnly`).
+fn session_cookie(answer: &Answer) -> Option<HeaderValue> {
+    let jsessionid = answer.fields.iter().find_map(|(name, value)| match value {
+        render::Value::Text(v) if *name == "JSESSIONID" && !v.is_empty() => Some(v),
+        _ => None,
+    })?;
+    HeaderValue::from_str(&format!("JSESSIONID={jsessionid}; Path=/; HttpOnly")).ok()
 }
 
 /// The validation order of luminate.md §4, then the method itself on the store thread.

@@ -132,6 +132,50 @@ async fn the_jsessionid_may_come_in_the_path_suffix_or_a_cookie() {
 }
 
 #[tokio::test]
+async fn a_session_answer_sets_the_jsessionid_cookie_a_cookie_jar_sends_back() {
+    let (app, _) = common::demo().await;
+    let r = post(
+        &app,
+        CR,
+        &client(
+            "login",
+            &[
+                ("user_name", "ada"),
+                ("password", "ada-pass"),
+                ("response_format", "json"),
+            ],
+        ),
+    )
+    .await;
+    let auth = field(&r, "loginResponse", "token");
+    let jsession = field(&r, "loginResponse", "JSESSIONID");
+    assert_eq!(
+        r.header("set-cookie"),
+        Some(format!("JSESSIONID={jsession}; Path=/; HttpOnly").as_str())
+    );
+    // What a cookie jar sends back is enough to stay in the session.
+    let cookie = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let req = Request::post(CR)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(Body::from(common::form(&client(
+            "getUserGroups",
+            &[("auth", &auth), ("response_format", "json")],
+        ))))
+        .unwrap();
+    expect(&send(&app, req).await, 200, "groups_one.json");
+    // Answers that hand out no session set no cookie.
+    let r = post(&app, CR, &client("getUserGroups", &[("auth", &auth)])).await;
+    assert_eq!(r.header("set-cookie"), None);
+}
+
+#[tokio::test]
 async fn an_auth_token_without_its_jsessionid_is_code_5() {
     let (app, _) = common::demo().await;
     let (auth, _) = login(&app, "ada", "ada-pass").await;
