@@ -75,15 +75,19 @@ impl Vendor for Luminate {
 
     async fn classify(&self, state: &AppState, parts: &Parts, body: &Bytes) -> Operation {
         let target = Target::from_path(parts.uri.path());
-        let path_org = target.org.clone();
-        let tenant = state
-            .store
-            .call(move |conn| crate::store::luminate::resolve_org(conn, path_org.as_deref()))
-            .await
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "luminate: resolving the org failed");
-                None
-            });
+        // An org in the path is the tenant as sent (the handler answers code 2 when no site
+        // has it); only `/site/...` needs the store to name the default site.
+        let tenant = match &target.org {
+            Some(org) => Some(org.clone()),
+            None => state
+                .store
+                .call(|conn| crate::store::luminate::default_org(conn))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "luminate: resolving the default org failed");
+                    None
+                }),
+        };
         let params = match Params::from_request(parts.uri.query(), &parts.headers, body).await {
             Ok(p) => p,
             Err(_) => Params::from_request(parts.uri.query(), &Default::default(), &Bytes::new())

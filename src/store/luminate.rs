@@ -264,18 +264,6 @@ impl SessionKind {
     }
 }
 
-/// The org a request addresses: the path's org when such a site exists, else (no org in the
-/// path) the default site's.
-pub fn resolve_org(conn: &Connection, path_org: Option<&str>) -> rusqlite::Result<Option<String>> {
-    match path_org {
-        Some(org) => conn
-            .prepare_cached("SELECT org FROM lum_site WHERE org = ?1")?
-            .query_row([org], |r| r.get(0))
-            .optional(),
-        None => default_org(conn),
-    }
-}
-
 pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
     conn.prepare_cached(
         "SELECT org, api_key, secondary_api_key, secret_key, ip_filter, other_cons_lookup, \
