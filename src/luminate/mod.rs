@@ -108,11 +108,7 @@ impl Vendor for Luminate {
     }
 
     fn vendor_error(&self, code: &str, parts: &Parts, body: &Bytes) -> Response {
-        let query: Vec<(String, String)> = parts
-            .uri
-            .query()
-            .map(|q| form::parse_urlencoded(q.as_bytes()).collect())
-            .unwrap_or_default();
+        let query = query_pairs(parts);
         let body: Vec<(String, String)> = match form::media_type(&parts.headers).as_deref() {
             Some("application/x-www-form-urlencoded") | None => {
                 form::parse_urlencoded(body).collect()
@@ -129,11 +125,7 @@ impl Vendor for Luminate {
     }
 
     fn unreadable_body(&self, parts: &Parts) -> Response {
-        let query: Vec<(String, String)> = parts
-            .uri
-            .query()
-            .map(|q| form::parse_urlencoded(q.as_bytes()).collect())
-            .unwrap_or_default();
+        let query = query_pairs(parts);
         let style = request::style(|name| {
             query
                 .iter()
@@ -142,6 +134,15 @@ impl Vendor for Luminate {
         });
         render::error(style, &LumError::Param("body"))
     }
+}
+
+/// The query string's parameters, for the answers rendered before the handler runs.
+fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
+    parts
+        .uri
+        .query()
+        .map(|q| form::parse_urlencoded(q.as_bytes()).collect())
+        .unwrap_or_default()
 }
 
 /// An operation's failure: the vendor's own error, or a store failure (answered with code 1).
