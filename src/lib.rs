@@ -27,20 +27,19 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod faults;
+pub mod healthcheck;
 pub mod journal;
 pub mod luminate;
 pub mod seed;
 pub mod server;
 pub mod smarteru;
+pub mod startup;
 pub mod state;
 pub mod store;
 pub mod tls;
 pub mod vendor;
 pub mod wire;
 pub mod yourmembership;
-
-use std::fmt;
-use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -49,62 +48,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower::ServiceExt;
 
+pub use healthcheck::healthcheck;
 pub use server::{run, ConnInfo, Listeners};
+pub use startup::{serve, Error};
 pub use state::AppState;
 
-use config::{ServeArgs, TlsListen};
-use seed::Seed;
-use store::{Opened, Store};
 use vendor::Scheme;
-
-/// Why the server could not start.
-#[derive(Debug)]
-pub enum Error {
-    Store(store::StoreError),
-    Seed(seed::SeedError),
-    Tls(String),
-    Io(std::io::Error),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Store(e) => write!(f, "database: {e}"),
-            Error::Seed(e) => write!(f, "seed: {e}"),
-            Error::Tls(e) => write!(f, "tls: {e}"),
-            Error::Io(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<store::StoreError> for Error {
-    fn from(e: store::StoreError) -> Self {
-        Error::Store(e)
-    }
-}
-
-impl From<seed::SeedError> for Error {
-    fn from(e: seed::SeedError) -> Self {
-        Error::Seed(e)
-    }
-}
-
-impl From<std::io::Error> for Error {
-    fn from(e: std::io::Error) -> Self {
-        Error::Io(e)
-    }
-}
-
-impl From<store::seed::ApplyError> for Error {
-    fn from(e: store::seed::ApplyError) -> Self {
-        match e {
-            store::seed::ApplyError::Seed(e) => Error::Seed(e),
-            store::seed::ApplyError::Sqlite(e) => Error::Store(e.into()),
-        }
-    }
-}
 
 /// The whole HTTP surface: control plane plus the three vendors, dispatched by path.
 pub fn app(state: AppState) -> Router {
@@ -206,117 +155,4 @@ pub fn peer_ip(extensions: &axum::http::Extensions) -> std::net::IpAddr {
         .get::<ConnInfo>()
         .map(|c| c.peer.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
-}
-
-/// Start everything the CLI asked for and serve until SIGTERM or Ctrl-C.
-pub async fn serve(args: ServeArgs) -> Result<(), Error> {
-    let started = Instant::now();
-    let seed = if args.seeds.is_empty() {
-        Seed::demo()
-    } else {
-        Seed::load(&args.seeds)?
-    };
-    let (store, opened) = Store::open(args.db.as_deref())?;
-    let apply_seed = opened == Opened::New || args.reset;
-
-    let tls = match args.tls_listen {
-        TlsListen::Off => None,
-        TlsListen::On(addr) => {
-            let material = match (&args.tls_cert, &args.tls_key) {
-                (Some(cert), Some(key)) => tls::from_files(cert, key)?,
-                _ => tls::self_signed()?,
-            };
-            Some((addr, material))
-        }
-    };
-    let http = tokio::net::TcpListener::bind(args.listen).await?;
-    let (https, cert_pem) = match tls {
-        Some((addr, material)) => {
-            let listener = tokio::net::TcpListener::bind(addr).await?;
-            (Some((listener, material.config)), Some(material.cert_pem))
-        }
-        None => (None, None),
-    };
-    let options = config::Options {
-        trust_forwarded_proto: args.trust_forwarded_proto,
-        journal_limit: args.journal_limit,
-    };
-    let state = AppState::new(store.clone(), seed, apply_seed, options, cert_pem).await?;
-
-    tracing::info!(
-        http = %http.local_addr()?,
-        https = ?https.as_ref().and_then(|(l, _)| l.local_addr().ok()),
-        db = ?args.db,
-        seeded = apply_seed,
-        startup_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "membermock ready"
-    );
-    run(Listeners { http, https }, app(state), shutdown_signal()).await;
-    tracing::info!("membermock stopped");
-    store.flush().await?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-}
-
-/// `membermock healthcheck URL`: Ok when the URL answers 200 with `"status":"ok"`.
-/// Plain HTTP only, no dependencies: for Docker's HEALTHCHECK in an image without curl.
-pub async fn healthcheck(url: &str) -> Result<(), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{url}: only http:// URLs are supported"))?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/_mock/health"),
-    };
-    let check = async {
-        let mut stream = tokio::net::TcpStream::connect(authority)
-            .await
-            .map_err(|e| format!("{authority}: {e}"))?;
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut answer = Vec::new();
-        stream
-            .take(1024 * 1024)
-            .read_to_end(&mut answer)
-            .await
-            .map_err(|e| e.to_string())?;
-        let text = String::from_utf8_lossy(&answer);
-        let status_ok = text.starts_with("HTTP/1.1 200") || text.starts_with("HTTP/1.0 200");
-        if status_ok && text.contains("\"status\":\"ok\"") {
-            Ok(())
-        } else {
-            Err(format!(
-                "unhealthy answer: {}",
-                text.lines().next().unwrap_or("")
-            ))
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), check)
-        .await
-        .map_err(|_| format!("{url}: no answer within 5 s"))?
 }
