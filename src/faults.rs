@@ -11,7 +11,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::vendor::{Api, Operation};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::vendor::{Api, Label};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,7 +99,7 @@ struct Rule {
 }
 
 impl Rule {
-    fn matches(&self, op: &Operation) -> bool {
+    fn matches(&self, op: Label<'_>) -> bool {
         self.spec.api == op.api
             && self
                 .spec
@@ -108,7 +110,7 @@ impl Rule {
                 .spec
                 .tenant
                 .as_deref()
-                .is_none_or(|t| op.tenant.as_deref() == Some(t))
+                .is_none_or(|t| op.tenant == Some(t))
             && self.spec.times.is_none_or(|n| self.fired < n)
     }
 }
@@ -129,6 +131,8 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct Faults {
     inner: Arc<Mutex<Inner>>,
+    /// Whether any rule exists; kept in step with `inner.rules` under its lock.
+    any: Arc<AtomicBool>,
 }
 
 impl Faults {
@@ -151,6 +155,7 @@ impl Faults {
             fired: 0,
         };
         inner.rules.push(rule);
+        self.any.store(true, Ordering::Release);
         view
     }
 
@@ -170,6 +175,7 @@ impl Faults {
     pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.rules.clear();
+        self.any.store(false, Ordering::Release);
     }
 
     /// Remove one rule; false if there is none with that id.
@@ -177,15 +183,17 @@ impl Faults {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let before = inner.rules.len();
         inner.rules.retain(|r| r.id != id);
+        self.any.store(!inner.rules.is_empty(), Ordering::Release);
         inner.rules.len() != before
     }
 
     /// The fault to apply to this request, if a rule fires.
-    pub fn fire(&self, op: &Operation) -> Option<Fired> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.rules.is_empty() {
+    pub fn fire(&self, op: Label<'_>) -> Option<Fired> {
+        // The common case, no rules at all, takes no lock.
+        if !self.any.load(Ordering::Acquire) {
             return None;
         }
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for rule in inner.rules.iter_mut() {
             if !rule.matches(op) {
                 continue;
@@ -210,12 +218,11 @@ impl Faults {
 mod tests {
     use super::*;
 
-    fn op(operation: &str, tenant: &str) -> Operation {
-        Operation {
+    fn op<'a>(operation: &'a str, tenant: &'a str) -> Label<'a> {
+        Label {
             api: Api::Luminate,
-            tenant: Some(tenant.into()),
-            operation: operation.into(),
-            params: vec![],
+            tenant: Some(tenant),
+            operation,
         }
     }
 
@@ -230,10 +237,10 @@ mod tests {
             r#"{"api":"luminate","operation":"getUserGroups","effect":{"vendor_error":"1"},"times":2}"#,
         ));
         let fired: Vec<bool> = (0..5)
-            .map(|_| f.fire(&op("getUserGroups", "demo")).is_some())
+            .map(|_| f.fire(op("getUserGroups", "demo")).is_some())
             .collect();
         assert_eq!(fired, [true, true, false, false, false]);
-        assert!(f.fire(&op("getUser", "demo")).is_none());
+        assert!(f.fire(op("getUser", "demo")).is_none());
     }
 
     #[test]
@@ -244,7 +251,7 @@ mod tests {
                 r#"{"api":"luminate","effect":{"latency_ms":5},"probability":0.5,"seed":42}"#,
             ));
             (0..64)
-                .map(|_| f.fire(&op("getUserGroups", "demo")).is_some())
+                .map(|_| f.fire(op("getUserGroups", "demo")).is_some())
                 .collect::<Vec<_>>()
         };
         let a = run();
@@ -258,11 +265,11 @@ mod tests {
         f.add(spec(
             r#"{"api":"luminate","tenant":"other","effect":{"http_status":503,"retry_after":2}}"#,
         ));
-        assert!(f.fire(&op("getUserGroups", "demo")).is_none());
-        assert!(f.fire(&op("getUserGroups", "other")).is_some());
+        assert!(f.fire(op("getUserGroups", "demo")).is_none());
+        assert!(f.fire(op("getUserGroups", "other")).is_some());
         let mut ym = op("getUserGroups", "other");
         ym.api = Api::YourMembership;
-        assert!(f.fire(&ym).is_none());
+        assert!(f.fire(ym).is_none());
     }
 
     #[test]

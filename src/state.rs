@@ -16,6 +16,10 @@ pub struct AppState {
     pub clock: Clock,
     pub journal: Journal,
     pub faults: Faults,
+    /// Luminate sites as every call checks them (dropped on seed and reset).
+    pub luminate: crate::luminate::sites::Sites,
+    /// SmarterU accounts as every call checks them (dropped on seed and reset).
+    pub smarteru: crate::smarteru::accounts::Accounts,
     pub seed: Arc<Seed>,
     pub options: Arc<Options>,
     /// PEM of the certificate the HTTPS listener presents, when it runs.
@@ -50,10 +54,18 @@ impl AppState {
             clock,
             journal: Journal::new(options.journal_limit),
             faults: Faults::default(),
+            luminate: Default::default(),
+            smarteru: Default::default(),
             seed: Arc::new(seed),
             options: Arc::new(options),
             tls_cert_pem: tls_cert_pem.map(Arc::from),
         })
+    }
+
+    /// Drop every in-memory copy of stored configuration: the store's tenants changed.
+    pub fn invalidate_caches(&self) {
+        self.luminate.invalidate();
+        self.smarteru.invalidate();
     }
 
     /// In-memory state on the demo seed: what tests start from.

@@ -121,6 +121,7 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ControlErr
 async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
     let started = Instant::now();
     state.store.restore_snapshot().await?;
+    state.invalidate_caches();
     state
         .store
         .call(|conn| crate::store::seed::clear_sessions(conn))
@@ -146,6 +147,7 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>,
         .store
         .write(move |tx| crate::store::seed::apply(tx, std::slice::from_ref(&doc), now))
         .await?;
+    state.invalidate_caches();
     match applied {
         Ok(()) => Ok(Json(json!({ "status": "ok", "tenants": tenants }))),
         Err(ApplyError::Seed(e)) => Err(e.into()),

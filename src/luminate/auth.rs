@@ -6,11 +6,12 @@ use std::net::IpAddr;
 
 use rusqlite::Connection;
 
-use crate::store::luminate::{self as db, ConsRow, SessionKind, SessionRow, SiteRow};
+use crate::store::luminate::{self as db, ConsRow, SessionKind, SessionRow};
 use crate::wire::secret_eq;
 
+use super::command::Creds;
 use super::errors::LumError;
-use super::request::Creds;
+use super::sites::Site;
 use super::Fail;
 
 /// What a method needs from its caller.
@@ -35,14 +36,14 @@ pub enum Caller {
         session: SessionRow,
         cons: Option<ConsRow>,
     },
-    /// An API administrator: may look up anyone of the site.
-    Admin(ConsRow),
+    /// An API administrator (their cons_id): may look up anyone of the site.
+    Admin(i64),
     /// A constituent: may see only their own record.
     Cons(ConsRow),
 }
 
 /// Code 2 unless the key is the site's key or its secondary key.
-pub fn check_api_key(site: &SiteRow, presented: Option<&str>) -> Result<(), LumError> {
+pub fn check_api_key(site: &Site, presented: Option<&str>) -> Result<(), LumError> {
     let presented = presented.ok_or(LumError::ApiKey)?;
     let primary = secret_eq(presented, &site.api_key);
     let secondary = site
@@ -57,16 +58,12 @@ pub fn check_api_key(site: &SiteRow, presented: Option<&str>) -> Result<(), LumE
 }
 
 /// Code 4 when the site lists allowed addresses and the caller is outside all of them.
-pub fn check_ip(site: &SiteRow, peer: IpAddr) -> Result<(), LumError> {
+pub fn check_ip(site: &Site, peer: IpAddr) -> Result<(), LumError> {
     if site.ip_filter.is_empty() {
         return Ok(());
     }
     let peer = peer.to_canonical();
-    let allowed = site
-        .ip_filter
-        .iter()
-        .filter_map(|entry| crate::seed::parse_ip_filter(entry).ok())
-        .any(|net| net.contains(&peer));
+    let allowed = site.ip_filter.iter().any(|net| net.contains(&peer));
     if allowed {
         Ok(())
     } else {
@@ -76,7 +73,7 @@ pub fn check_ip(site: &SiteRow, peer: IpAddr) -> Result<(), LumError> {
 
 pub fn authenticate(
     conn: &Connection,
-    site: &SiteRow,
+    site: &Site,
     need: Need,
     creds: &Creds,
     now_ms: i64,
@@ -105,7 +102,7 @@ pub fn authenticate(
             };
             let cons = db::cons(conn, &site.org, cons_id)?.ok_or(LumError::NotLoggedIn)?;
             Ok(if cons.api_admin {
-                Caller::Admin(cons)
+                Caller::Admin(cons.cons_id)
             } else {
                 Caller::Cons(cons)
             })
@@ -114,13 +111,15 @@ pub fn authenticate(
 }
 
 /// Server API: an account of the site's API Administrators group, by user name and password.
-fn admin(conn: &Connection, site: &SiteRow, creds: &Creds) -> Result<Caller, Fail> {
+/// A confirmed log-in is remembered in the site's in-memory copy ([`Site::known_admin`]).
+fn admin(conn: &Connection, site: &Site, creds: &Creds) -> Result<Caller, Fail> {
     let (Some(name), Some(password)) = (&creds.login_name, &creds.login_password) else {
         return Err(LumError::AdminLogin.into());
     };
     match db::cons_by_user_name(conn, &site.org, name)? {
         Some((cons, Some(stored))) if secret_eq(password, &stored) && cons.api_admin => {
-            Ok(Caller::Admin(cons))
+            site.remember_admin(name, password, cons.cons_id);
+            Ok(Caller::Admin(cons.cons_id))
         }
         _ => Err(LumError::AdminLogin.into()),
     }
@@ -129,7 +128,7 @@ fn admin(conn: &Connection, site: &SiteRow, creds: &Creds) -> Result<Caller, Fai
 /// A live auth token of this site whose session is the presented `JSESSIONID`; else code 5.
 fn auth_session(
     conn: &Connection,
-    site: &SiteRow,
+    site: &Site,
     creds: &Creds,
     now_ms: i64,
 ) -> Result<SessionRow, Fail> {

@@ -1,17 +1,17 @@
-//! The methods: each is decoded from the parameters into a typed [`Command`], then
-//! [`execute`]d against the store for an authenticated [`Caller`], giving an [`Answer`].
+//! The methods: a decoded [`Command`] is [`execute`]d against the store, in one store call, for
+//! an authenticated [`Caller`], giving a typed [`Reply`] that [`super::render`] writes later,
+//! off the store thread.
 
 use rand::Rng;
 use rusqlite::Connection;
 
 use crate::seed::OtherConsLookup;
-use crate::store::luminate::{self as db, ConsRow, GroupRow, SessionKind, SessionRow, SiteRow};
-use crate::wire::form::Params;
+use crate::store::luminate::{self as db, ConsRow, GroupRow, SessionKind, SessionRow};
 
-use super::auth::{Caller, Need};
+use super::auth::Caller;
+use super::command::{Changes, Command, ConsKey};
 use super::errors::LumError;
-use super::render::{Answer, Value};
-use super::request::Servlet;
+use super::sites::Site;
 use super::Fail;
 
 /// **[choice]** An auth token (`login`, `getLoginUrl`) lives 30 minutes from its creation on
@@ -33,302 +33,77 @@ pub const LIST_PAGE_SIZE_LIMIT: i64 = 1000;
 /// **[choice]** Names written through `update`/`createOrUpdate` are at most 255 characters
 /// without control characters (the vendor's field size; longer input is code 9).
 pub const MAX_NAME_CHARS: usize = 255;
-
-/// Every method the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Login,
-    GetLoginUrl,
-    LoginTest,
-    Logout,
-    GetSingleSignOnToken,
-    GetUser,
-    GetUserGroups,
-    Update,
-    CreateOrUpdate,
-    GetGroupMembers,
-    GetGroupInfo,
-    ListGroups,
-}
-
-/// Which servlet serves which method, by the vendor's case-sensitive name.
-const METHODS: &[(Servlet, &str, Method)] = &[
-    (Servlet::CRConsAPI, "login", Method::Login),
-    (Servlet::CRConsAPI, "getLoginUrl", Method::GetLoginUrl),
-    (Servlet::CRConsAPI, "loginTest", Method::LoginTest),
-    (Servlet::CRConsAPI, "logout", Method::Logout),
-    (Servlet::CRConsAPI, "getUser", Method::GetUser),
-    (Servlet::CRConsAPI, "getUserGroups", Method::GetUserGroups),
-    (
-        Servlet::SRConsAPI,
-        "getSingleSignOnToken",
-        Method::GetSingleSignOnToken,
-    ),
-    (Servlet::SRConsAPI, "getUser", Method::GetUser),
-    (Servlet::SRConsAPI, "getUserGroups", Method::GetUserGroups),
-    (Servlet::SRConsAPI, "update", Method::Update),
-    (Servlet::SRConsAPI, "createOrUpdate", Method::CreateOrUpdate),
-    (Servlet::CRGroupAPI, "getGroupInfo", Method::GetGroupInfo),
-    (Servlet::CRGroupAPI, "listGroups", Method::ListGroups),
-    (
-        Servlet::SRGroupAPI,
-        "getGroupMembers",
-        Method::GetGroupMembers,
-    ),
-    (Servlet::SRGroupAPI, "getGroupInfo", Method::GetGroupInfo),
-    (Servlet::SRGroupAPI, "listGroups", Method::ListGroups),
-];
-
-impl Method {
-    pub fn of(servlet: Servlet, name: &str) -> Option<Method> {
-        METHODS
-            .iter()
-            .find(|(s, n, _)| *s == servlet && *n == name)
-            .map(|(_, _, m)| *m)
-    }
-
-    /// Server servlets always need an API administrator; client methods need what they say.
-    pub fn need(self, servlet: Servlet) -> Need {
-        if !servlet.is_client() {
-            return Need::Admin;
-        }
-        match self {
-            Method::Login | Method::GetLoginUrl => Need::Nothing,
-            Method::LoginTest | Method::Logout => Need::Session,
-            _ => Need::User,
-        }
-    }
-}
-
-/// How a method names one constituent. Only the highest-precedence key present is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConsKey {
-    ConsId(i64),
-    MemberId(String),
-    PrimaryEmail(String),
-}
-
-impl ConsKey {
-    /// cons_id, then member_id, then primary_email (luminate.md §4); **[choice]** an empty
-    /// value counts as absent.
-    fn read(params: &Params, with_email: bool) -> Result<Option<ConsKey>, LumError> {
-        let get = |n: &str| params.get(n).filter(|v| !v.is_empty());
-        if let Some(id) = get("cons_id") {
-            return id
-                .trim()
-                .parse::<i64>()
-                .map(|id| Some(ConsKey::ConsId(id)))
-                .map_err(|_| LumError::Param("cons_id"));
-        }
-        if let Some(m) = get("member_id") {
-            return Ok(Some(ConsKey::MemberId(m.to_string())));
-        }
-        if with_email {
-            if let Some(e) = get("primary_email") {
-                return Ok(Some(ConsKey::PrimaryEmail(e.to_string())));
-            }
-        }
-        Ok(None)
-    }
-
-    fn names(&self, me: &ConsRow) -> bool {
-        match self {
-            ConsKey::ConsId(id) => *id == me.cons_id,
-            ConsKey::MemberId(m) => me.member_id.as_deref() == Some(m.as_str()),
-            ConsKey::PrimaryEmail(e) => me
-                .primary_email
-                .as_deref()
-                .is_some_and(|mine| mine.eq_ignore_ascii_case(e)),
-        }
-    }
-
-    /// The one constituent this key names: 16 for none, 8 for several.
-    fn find(&self, conn: &Connection, org: &str) -> Result<i64, Fail> {
-        let ids = match self {
-            ConsKey::ConsId(id) => db::cons(conn, org, *id)?
-                .map(|c| vec![c.cons_id])
-                .unwrap_or_default(),
-            ConsKey::MemberId(m) => db::cons_ids_by_member_id(conn, org, m)?,
-            ConsKey::PrimaryEmail(e) => db::cons_ids_by_email(conn, org, e)?,
-        };
-        match ids.as_slice() {
-            [] => Err(LumError::NoMatch.into()),
-            [one] => Ok(*one),
-            _ => Err(LumError::Ambiguous.into()),
-        }
-    }
-}
-
-/// Membership and name changes of `update` / `createOrUpdate`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changes {
-    pub add_group_ids: Vec<i64>,
-    pub remove_group_ids: Vec<i64>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub member_id: Option<String>,
-    pub primary_email: Option<String>,
-}
-
-/// A decoded method call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    Login {
-        user_name: String,
-        password: String,
-    },
-    /// `NONCE_TOKEN`: a `loginResponse.nonce`, naming the session that logged in.
-    GetLoginUrl {
-        nonce: Option<String>,
-    },
-    LoginTest,
-    Logout,
-    GetSingleSignOnToken(ConsKey),
-    GetUser(Option<ConsKey>),
-    GetUserGroups(Option<ConsKey>),
-    Update {
-        key: Option<ConsKey>,
-        changes: Changes,
-        create: bool,
-    },
-    GetGroupMembers {
-        group_id: i64,
-        max_number: i64,
-    },
-    GetGroupInfo {
-        group_id: i64,
-    },
-    ListGroups {
-        page_size: i64,
-        page_offset: i64,
-    },
-}
-
-impl Command {
-    pub fn decode(method: Method, params: &Params) -> Result<Command, LumError> {
-        let required = |n: &'static str| {
-            params
-                .get(n)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .ok_or(LumError::Param(n))
-        };
-        Ok(match method {
-            Method::Login => Command::Login {
-                user_name: required("user_name")?,
-                password: required("password")?,
-            },
-            Method::GetLoginUrl => Command::GetLoginUrl {
-                nonce: params
-                    .get("NONCE_TOKEN")
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string),
-            },
-            Method::LoginTest => Command::LoginTest,
-            Method::Logout => Command::Logout,
-            Method::GetSingleSignOnToken => Command::GetSingleSignOnToken(
-                ConsKey::read(params, false)?.ok_or(LumError::Param("cons_id"))?,
-            ),
-            Method::GetUser => Command::GetUser(ConsKey::read(params, true)?),
-            Method::GetUserGroups => Command::GetUserGroups(ConsKey::read(params, true)?),
-            Method::Update | Method::CreateOrUpdate => Command::Update {
-                key: ConsKey::read(params, true)?,
-                changes: Changes {
-                    add_group_ids: group_ids(params, "add_group_ids")?,
-                    remove_group_ids: group_ids(params, "remove_group_ids")?,
-                    first_name: name(params, "name.first")?,
-                    last_name: name(params, "name.last")?,
-                    member_id: name(params, "member_id")?,
-                    primary_email: name(params, "primary_email")?,
-                },
-                create: method == Method::CreateOrUpdate,
-            },
-            Method::GetGroupMembers => Command::GetGroupMembers {
-                group_id: number(params, "group_id", None, 1, i64::MAX)?,
-                max_number: number(
-                    params,
-                    "max_number",
-                    Some(MAX_NUMBER_DEFAULT),
-                    1,
-                    MAX_NUMBER_LIMIT,
-                )?,
-            },
-            Method::GetGroupInfo => Command::GetGroupInfo {
-                group_id: number(params, "group_id", None, 1, i64::MAX)?,
-            },
-            Method::ListGroups => Command::ListGroups {
-                page_size: number(
-                    params,
-                    "list_page_size",
-                    Some(LIST_PAGE_SIZE_DEFAULT),
-                    1,
-                    LIST_PAGE_SIZE_LIMIT,
-                )?,
-                page_offset: number(params, "list_page_offset", Some(0), 0, i64::MAX / 2000)?,
-            },
-        })
-    }
-}
-
-/// An integer parameter within `min..=max`; `default` when absent (required when `None`).
-fn number(
-    params: &Params,
-    name: &'static str,
-    default: Option<i64>,
-    min: i64,
-    max: i64,
-) -> Result<i64, LumError> {
-    match params.get(name).filter(|v| !v.is_empty()) {
-        None => default.ok_or(LumError::Param(name)),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or(LumError::Param(name)),
-    }
-}
-
-/// A comma-separated list of group ids (empty items skipped).
-fn group_ids(params: &Params, name: &'static str) -> Result<Vec<i64>, LumError> {
-    let Some(list) = params.get(name) else {
-        return Ok(Vec::new());
-    };
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().map_err(|_| LumError::Param(name)))
-        .collect()
-}
-
-fn name(params: &Params, param: &'static str) -> Result<Option<String>, LumError> {
-    match params.get(param).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) if v.chars().count() > MAX_NAME_CHARS || v.chars().any(char::is_control) => {
-            Err(LumError::Param(param))
-        }
-        Some(v) => Ok(Some(v.to_string())),
-    }
-}
+/// **[choice]** A login nonce works once, within 5 minutes.
+pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
+/// **[choice]** The message of `logoutResponse` (no public source shows one).
+pub const LOGOUT_MESSAGE: &str = "The user has been logged out.";
 
 /// What `execute` needs to know about the request besides the command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Ctx {
     pub now_ms: i64,
-    /// `https://host[/org]/site`: where this site's pages are, for `getLoginUrl`.
+    /// `https://host[/org]/site`: where this site's pages are (only `getLoginUrl` needs it).
     pub site_base: String,
     /// The `JSESSIONID` the request presents (parameter, path suffix or cookie), if any.
     pub jsessionid: Option<String>,
 }
 
+/// A session handed out: `loginResponse` (login, loginTest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedIn {
+    pub cons_id: i64,
+    pub token: String,
+    pub jsessionid: Option<String>,
+    pub nonce: String,
+}
+
+/// What a method answers, before rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Login(LoggedIn),
+    LoginUrl {
+        url: String,
+        token: String,
+        jsessionid: String,
+    },
+    Logout,
+    SingleSignOnToken {
+        token: String,
+        cons_id: i64,
+    },
+    User(ConsRow),
+    UserGroups(Vec<GroupRow>),
+    Updated {
+        cons_id: i64,
+        created: bool,
+        /// `createOrUpdateConsResponse` rather than `updateConsResponse`.
+        create: bool,
+    },
+    GroupMembers(Vec<ConsRow>),
+    GroupInfo(GroupRow, i64),
+    Groups(Vec<(GroupRow, i64)>),
+}
+
+impl Reply {
+    /// The servlet session this answer hands out, if any (set as the `JSESSIONID` cookie).
+    pub fn jsessionid(&self) -> Option<&str> {
+        match self {
+            Reply::Login(l) => l.jsessionid.as_deref(),
+            Reply::LoginUrl { jsessionid, .. } => Some(jsessionid.as_str()),
+            _ => None,
+        }
+        .filter(|j| !j.is_empty())
+    }
+}
+
 pub fn execute(
     conn: &Connection,
-    site: &SiteRow,
+    site: &Site,
     caller: &Caller,
     command: Command,
     ctx: &Ctx,
-) -> Result<Answer, Fail> {
-    let org = site.org.as_str();
+) -> Result<Reply, Fail> {
+    let org: &str = &site.org;
     match command {
         Command::Login {
             user_name,
@@ -352,7 +127,7 @@ pub fn execute(
                 jsessionid,
                 ctx,
             )?;
-            login_answer(conn, cons.cons_id, &session, ctx)
+            logged_in(conn, cons.cons_id, session, ctx)
         }
         Command::GetLoginUrl { nonce } => {
             // A token of the session the request is in: the one a login nonce names
@@ -373,28 +148,18 @@ pub fn execute(
                 },
             };
             let session = open_session(conn, org, SessionKind::Auth, cons_id, jsessionid, ctx)?;
-            let jsessionid = session.jsessionid.clone().unwrap_or_default();
-            Ok(Answer {
-                root: "getLoginUrlResponse",
-                fields: vec![
-                    (
-                        "url",
-                        Value::Text(format!(
-                            "{}/UserLogin;jsessionid={jsessionid}",
-                            ctx.site_base
-                        )),
-                    ),
-                    ("token", Value::text(&session.token)),
-                    ("routing_id", Value::text(ROUTING_ID)),
-                    ("JSESSIONID", Value::Text(jsessionid)),
-                ],
+            let jsessionid = session.jsessionid.unwrap_or_default();
+            Ok(Reply::LoginUrl {
+                url: format!("{}/UserLogin;jsessionid={jsessionid}", ctx.site_base),
+                token: session.token,
+                jsessionid,
             })
         }
         Command::LoginTest => match caller {
             Caller::Session {
                 session,
                 cons: Some(cons),
-            } => login_answer(conn, cons.cons_id, session, ctx),
+            } => logged_in(conn, cons.cons_id, session.clone(), ctx),
             _ => Err(LumError::NotLoggedIn.into()),
         },
         Command::Logout => {
@@ -405,73 +170,46 @@ pub fn execute(
                     None => db::delete_session(conn, &session.token)?,
                 }
             }
-            Ok(Answer {
-                root: "logoutResponse",
-                fields: vec![("message", Value::text(LOGOUT_MESSAGE))],
-            })
+            Ok(Reply::Logout)
         }
         Command::GetSingleSignOnToken(key) => {
             let cons_id = key.find(conn, org)?;
             let session = open_session(conn, org, SessionKind::Sso, Some(cons_id), None, ctx)?;
-            Ok(Answer {
-                root: "getSingleSignOnTokenResponse",
-                fields: vec![
-                    ("token", Value::text(&session.token)),
-                    ("cons_id", Value::text(cons_id)),
-                ],
+            Ok(Reply::SingleSignOnToken {
+                token: session.token,
+                cons_id,
             })
         }
         Command::GetUser(key) => {
             let cons_id = subject(conn, site, caller, key)?;
             let cons = db::cons(conn, org, cons_id)?.ok_or(LumError::NoMatch)?;
-            Ok(Answer {
-                root: "getConsResponse",
-                fields: cons_fields(&cons, true),
-            })
+            Ok(Reply::User(cons))
         }
         Command::GetUserGroups(key) => {
             let cons_id = subject(conn, site, caller, key)?;
-            let groups = db::cons_groups(conn, org, cons_id)?;
-            Ok(Answer {
-                root: "getConsGroupsResponse",
-                fields: vec![(
-                    "group",
-                    Value::List(groups.iter().map(group_value).collect()),
-                )],
-            })
+            Ok(Reply::UserGroups(db::cons_groups(conn, org, cons_id)?))
         }
         Command::Update {
             key,
             changes,
             create,
-        } => update(conn, site, key, changes, create),
+        } => update(conn, org, key, changes, create),
         Command::GetGroupMembers {
             group_id,
             max_number,
         } => {
             // **[choice]** A group_id that names no group of this site is code 9.
-            db::group(conn, org, group_id)?.ok_or(LumError::Param("group_id"))?;
-            let members = db::group_members(conn, org, group_id, max_number)?;
-            Ok(Answer {
-                root: "getGroupMembersResponse",
-                fields: vec![(
-                    "member",
-                    Value::List(
-                        members
-                            .iter()
-                            .map(|c| Value::Object(cons_fields(c, false)))
-                            .collect(),
-                    ),
-                )],
-            })
+            if !db::group_exists(conn, org, group_id)? {
+                return Err(LumError::Param("group_id").into());
+            }
+            Ok(Reply::GroupMembers(db::group_members(
+                conn, org, group_id, max_number,
+            )?))
         }
         Command::GetGroupInfo { group_id } => {
             let (group, count) =
                 db::group(conn, org, group_id)?.ok_or(LumError::Param("group_id"))?;
-            Ok(Answer {
-                root: "getGroupInfoResponse",
-                fields: vec![("groupInfo", group_info(&group, count))],
-            })
+            Ok(Reply::GroupInfo(group, count))
         }
         Command::ListGroups {
             page_size,
@@ -480,24 +218,16 @@ pub fn execute(
             // **[choice]** `list_page_offset` counts pages (0 = first), as Luminate's list_*
             // parameters do elsewhere.
             let groups = db::list_groups(conn, org, page_size, page_offset * page_size)?;
-            Ok(Answer {
-                root: "listGroupsResponse",
-                fields: vec![(
-                    "groupInfo",
-                    Value::List(groups.iter().map(|(g, n)| group_info(g, *n)).collect()),
-                )],
-            })
+            Ok(Reply::Groups(groups))
         }
     }
 }
 
-/// **[choice]** The message of `logoutResponse` (no public source shows one).
-pub const LOGOUT_MESSAGE: &str = "The user has been logged out.";
-
-/// Whose record a lookup method reads (luminate.md §4).
+/// Whose record a lookup method reads (an administrator names anyone; a constituent only
+/// themselves).
 fn subject(
     conn: &Connection,
-    site: &SiteRow,
+    site: &Site,
     caller: &Caller,
     key: Option<ConsKey>,
 ) -> Result<i64, Fail> {
@@ -515,12 +245,11 @@ fn subject(
 
 fn update(
     conn: &Connection,
-    site: &SiteRow,
+    org: &str,
     key: Option<ConsKey>,
     changes: Changes,
     create: bool,
-) -> Result<Answer, Fail> {
-    let org = site.org.as_str();
+) -> Result<Reply, Fail> {
     let key = key.ok_or(LumError::Param(if create {
         "primary_email"
     } else {
@@ -546,7 +275,7 @@ fn update(
             return Err(LumError::Param("add_group_ids").into());
         }
     }
-    let (cons_id, message) = match found {
+    let (cons_id, created) = match found {
         Some(id) => {
             db::update_name(
                 conn,
@@ -555,7 +284,7 @@ fn update(
                 changes.first_name.as_deref(),
                 changes.last_name.as_deref(),
             )?;
-            (id, "User updated.")
+            (id, false)
         }
         None => {
             let email = changes
@@ -570,7 +299,7 @@ fn update(
                 changes.first_name.as_deref(),
                 changes.last_name.as_deref(),
             )?;
-            (id, "User created.")
+            (id, true)
         }
     };
     for gid in &changes.add_group_ids {
@@ -579,27 +308,21 @@ fn update(
     for gid in &changes.remove_group_ids {
         db::remove_membership(conn, org, cons_id, *gid)?;
     }
-    Ok(Answer {
-        root: if create {
-            "createOrUpdateConsResponse"
-        } else {
-            "updateConsResponse"
-        },
-        fields: vec![
-            ("cons_id", Value::text(cons_id)),
-            ("message", Value::text(message)),
-        ],
+    Ok(Reply::Updated {
+        cons_id,
+        created,
+        create,
     })
 }
 
 /// A `loginResponse`; its `nonce` is kept so that `getLoginUrl` with `NONCE_TOKEN=<nonce>`
 /// reaches this session (luminateExtend does that right after `login`).
-fn login_answer(
+fn logged_in(
     conn: &Connection,
     cons_id: i64,
-    session: &SessionRow,
+    session: SessionRow,
     ctx: &Ctx,
-) -> Result<Answer, Fail> {
+) -> Result<Reply, Fail> {
     let nonce = random_hex(8);
     db::insert_session(
         conn,
@@ -613,20 +336,13 @@ fn login_answer(
             expires_at: ctx.now_ms + NONCE_TTL_MS,
         },
     )?;
-    Ok(Answer {
-        root: "loginResponse",
-        fields: vec![
-            ("cons_id", Value::text(cons_id)),
-            ("token", Value::text(&session.token)),
-            ("JSESSIONID", Value::opt(session.jsessionid.as_deref())),
-            ("nonce", Value::Text(nonce)),
-            ("routing_id", Value::text(ROUTING_ID)),
-        ],
-    })
+    Ok(Reply::Login(LoggedIn {
+        cons_id,
+        token: session.token,
+        jsessionid: session.jsessionid,
+        nonce,
+    }))
 }
-
-/// **[choice]** A login nonce works once, within 5 minutes.
-pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
 
 /// A servlet session: its JSESSIONID and its user (`None`: anonymous).
 type ServletSession = (Option<String>, Option<i64>);
@@ -656,47 +372,6 @@ fn live_jsessionid(conn: &Connection, org: &str, ctx: &Ctx) -> Result<Option<Str
         return Ok(None);
     };
     Ok(db::servlet_session(conn, org, j, ctx.now_ms)?.map(|_| j.clone()))
-}
-
-fn cons_fields(c: &ConsRow, with_user_name: bool) -> Vec<(&'static str, Value)> {
-    let mut fields = vec![
-        ("cons_id", Value::text(c.cons_id)),
-        ("member_id", Value::opt(c.member_id.as_deref())),
-    ];
-    if with_user_name {
-        fields.push(("user_name", Value::opt(c.user_name.as_deref())));
-    }
-    fields.push((
-        "name",
-        Value::Object(vec![
-            ("first", Value::opt(c.first_name.as_deref())),
-            ("last", Value::opt(c.last_name.as_deref())),
-        ]),
-    ));
-    fields.push((
-        "email",
-        Value::Object(vec![(
-            "primary_address",
-            Value::opt(c.primary_email.as_deref()),
-        )]),
-    ));
-    fields
-}
-
-fn group_value(g: &GroupRow) -> Value {
-    Value::Object(vec![
-        ("id", Value::text(g.id)),
-        ("label", Value::text(&g.label)),
-    ])
-}
-
-/// **[choice]** `groupInfo` carries `id`, `label` and `member_count`.
-fn group_info(g: &GroupRow, member_count: i64) -> Value {
-    Value::Object(vec![
-        ("id", Value::text(g.id)),
-        ("label", Value::text(&g.label)),
-        ("member_count", Value::text(member_count)),
-    ])
 }
 
 /// **[choice]** Token shapes: auth and SSO tokens are 40 random lower-case hex digits; a

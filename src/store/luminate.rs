@@ -264,32 +264,46 @@ impl SessionKind {
     }
 }
 
-pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
-    conn.prepare_cached(
-        "SELECT org, api_key, secondary_api_key, secret_key, ip_filter, other_cons_lookup, \
-         json_content_type, redirect_digest FROM lum_site WHERE org = ?1",
-    )?
-    .query_row([org], |r| {
-        let ip_filter: String = r.get(4)?;
-        let lookup: String = r.get(5)?;
-        let ctype: String = r.get(6)?;
-        let digest: String = r.get(7)?;
-        Ok(SiteRow {
-            org: r.get(0)?,
-            api_key: r.get(1)?,
-            secondary_api_key: r.get(2)?,
-            secret_key: r.get(3)?,
-            ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
-            other_cons_lookup: other_cons_lookup_from(&lookup),
-            json_content_type: json_content_type_from(&ctype),
-            redirect_digest: redirect_digest_from(&digest),
-        })
+const SITE_COLUMNS: &str = "org, api_key, secondary_api_key, secret_key, ip_filter, \
+     other_cons_lookup, json_content_type, redirect_digest";
+
+fn site_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SiteRow> {
+    let ip_filter: String = r.get(4)?;
+    let lookup: String = r.get(5)?;
+    let ctype: String = r.get(6)?;
+    let digest: String = r.get(7)?;
+    Ok(SiteRow {
+        org: r.get(0)?,
+        api_key: r.get(1)?,
+        secondary_api_key: r.get(2)?,
+        secret_key: r.get(3)?,
+        ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
+        other_cons_lookup: other_cons_lookup_from(&lookup),
+        json_content_type: json_content_type_from(&ctype),
+        redirect_digest: redirect_digest_from(&digest),
     })
+}
+
+pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SITE_COLUMNS} FROM lum_site WHERE org = ?1"
+    ))?
+    .query_row([org], site_row)
     .optional()
 }
 
-const CONS_COLUMNS: &str =
-    "cons_id, member_id, primary_email, user_name, first_name, last_name, api_admin";
+/// Every site (for the in-memory copy the API checks).
+pub fn sites(conn: &Connection) -> rusqlite::Result<Vec<SiteRow>> {
+    conn.prepare_cached(&format!("SELECT {SITE_COLUMNS} FROM lum_site ORDER BY org"))?
+        .query_map([], site_row)?
+        .collect()
+}
+
+macro_rules! cons_columns {
+    () => {
+        "cons_id, member_id, primary_email, user_name, first_name, last_name, api_admin"
+    };
+}
 
 fn cons_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsRow> {
     Ok(ConsRow {
@@ -304,11 +318,21 @@ fn cons_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsRow> {
 }
 
 pub fn cons(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<Option<ConsRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {CONS_COLUMNS} FROM lum_cons WHERE org = ?1 AND cons_id = ?2"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        cons_columns!(),
+        " FROM lum_cons WHERE org = ?1 AND cons_id = ?2"
     ))?
     .query_row(params![org, cons_id], cons_row)
     .optional()
+}
+
+/// Whether the site has a constituent with this cons_id.
+pub fn cons_exists(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM lum_cons WHERE org = ?1 AND cons_id = ?2")?
+        .query_row(params![org, cons_id], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
 }
 
 /// A constituent by user name (case-insensitive, as the vendor's login is), with the stored
@@ -318,8 +342,10 @@ pub fn cons_by_user_name(
     org: &str,
     user_name: &str,
 ) -> rusqlite::Result<Option<(ConsRow, Option<String>)>> {
-    conn.prepare_cached(&format!(
-        "SELECT {CONS_COLUMNS}, password FROM lum_cons WHERE org = ?1 AND user_name = ?2"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        cons_columns!(),
+        ", password FROM lum_cons WHERE org = ?1 AND user_name = ?2"
     ))?
     .query_row(params![org, user_name], |r| Ok((cons_row(r)?, r.get(7)?)))
     .optional()

@@ -335,6 +335,22 @@ fn group_managed() -> String {
     format!("{GROUP_MANAGED}{MANAGES})))")
 }
 
+/// Every account (for the in-memory copy the API checks).
+pub fn accounts(conn: &mut Connection) -> rusqlite::Result<Vec<AccountRow>> {
+    conn.prepare_cached(
+        "SELECT id, name, account_api_key, supervisor_access FROM su_account ORDER BY id",
+    )?
+    .query_map([], |r| {
+        Ok(AccountRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            account_api_key: r.get(2)?,
+            supervisor_access: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
 pub fn account_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<AccountRow>> {
     conn.prepare_cached(
         "SELECT id, name, account_api_key, supervisor_access FROM su_account \

@@ -258,7 +258,7 @@ pub struct Session {
 
 /// Store a new session, dropping the expired ones so the table stays small.
 pub fn insert_session(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     session_id: &str,
     s: &Session,
     now_ms: i64,
@@ -425,7 +425,7 @@ pub struct RelationshipChange {
 /// Apply a change to one member's relationship with one group. Adding what exists and removing
 /// what does not are no-ops; a relationship left with no role is deleted.
 pub fn change_relationship(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     client_id: i64,
     member_id: i64,
     group_id: i64,

@@ -190,18 +190,27 @@ impl Fields {
     }
 
     /// Name/value pairs for the journal, values shortened.
+    /// Every field as name and text, for the journal (long values shortened).
+    pub fn visit(&self, mut f: impl FnMut(&str, &str)) {
+        for (k, v) in &self.items {
+            let text: std::borrow::Cow<'_, str> = match v {
+                Value::Text(t) => t.into(),
+                Value::Json(serde_json::Value::String(s)) => s.into(),
+                Value::Json(j) => j.to_string().into(),
+            };
+            if text.chars().nth(JOURNAL_VALUE_CHARS).is_some() {
+                f(k, &shorten(&text, JOURNAL_VALUE_CHARS));
+            } else {
+                f(k, &text);
+            }
+        }
+    }
+
+    /// Every field as (name, text), for the journal.
     pub fn pairs(&self) -> Vec<(String, String)> {
-        self.items
-            .iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    Value::Text(t) => t.clone(),
-                    Value::Json(serde_json::Value::String(s)) => s.clone(),
-                    Value::Json(j) => j.to_string(),
-                };
-                (k.clone(), shorten(&text, JOURNAL_VALUE_CHARS))
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.visit(|k, v| out.push((k.to_string(), v.to_string())));
+        out
     }
 }
 

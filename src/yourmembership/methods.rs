@@ -1,16 +1,16 @@
 //! The operations. Each reads the same way: decode the request DTO → authorize the session →
 //! apply to the store → build the response DTO.
 
-use axum::body::Bytes;
 use axum::http::request::Parts;
 use chrono::{DateTime, FixedOffset};
+use rusqlite::Connection;
 
-use super::auth::{self, Login, Need};
+use super::auth::{self, Caller, Login, Need};
 use super::binding::Fields;
 use super::errors::YmError;
 use super::render::Obj;
 use super::responses::{self, GroupTypeView, GroupView, RelatedGroup};
-use super::route::{Op, Route};
+use super::route::Op;
 use super::{internal, ym_time, DEFAULT_PAGE_SIZE};
 use crate::state::AppState;
 use crate::store::yourmembership::{self as db, GroupRow, RelationshipChange};
@@ -18,29 +18,46 @@ use crate::store::yourmembership::{self as db, GroupRow, RelationshipChange};
 /// `Status` values of the `MemberGroups` DTO.
 pub const GROUP_STATUSES: &[&str] = &["None", "Joined", "Pending", "NotJoined", "JoinedOrPending"];
 
-/// Run one operation (never [`Op::Unknown`]).
-pub async fn run(
-    state: &AppState,
-    op: Op,
-    route: &Route,
-    parts: &Parts,
-    body: &Bytes,
-) -> Result<Obj, YmError> {
-    let fields = Fields::read(op.dto(), Some(route), parts, body).await?;
+/// Run one operation (never [`Op::Unknown`]) on the request's bound fields.
+pub async fn run(state: &AppState, op: Op, parts: &Parts, fields: &Fields) -> Result<Obj, YmError> {
     match op {
-        Op::Authenticate => authenticate(state, &fields).await,
-        Op::MemberGroupsGet => member_groups(state, parts, &fields).await,
-        Op::MemberGroupsPost => change_member_groups(state, parts, &fields, true).await,
-        Op::MemberGroupsPut => change_member_groups(state, parts, &fields, false).await,
-        Op::GroupTypes | Op::MemberGroupTypes => group_types(state, parts, &fields, op).await,
-        Op::Groups => groups(state, parts, &fields).await,
-        Op::PeopleGroups => people_groups(state, parts, &fields).await,
+        Op::Authenticate => authenticate(state, fields).await,
+        Op::MemberGroupsGet => member_groups(state, parts, fields).await,
+        Op::MemberGroupsPost => change_member_groups(state, parts, fields, true).await,
+        Op::MemberGroupsPut => change_member_groups(state, parts, fields, false).await,
+        Op::GroupTypes | Op::MemberGroupTypes => group_types(state, parts, fields, op).await,
+        Op::Groups => groups(state, parts, fields).await,
+        Op::PeopleGroups => people_groups(state, parts, fields).await,
         Op::Unknown => Err(YmError::RouteNotFound),
     }
 }
 
 fn now(state: &AppState) -> DateTime<FixedOffset> {
     ym_time(state.clock.now())
+}
+
+/// Check the session for `need` on `client_id`, then run `f` as that caller: one store call,
+/// in a transaction when `writes`.
+async fn as_caller<T: Send + 'static>(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i64,
+    need: Need,
+    writes: bool,
+    f: impl FnOnce(&Connection, Caller) -> Result<T, YmError> + Send + 'static,
+) -> Result<T, YmError> {
+    let session_id = auth::session_id(parts)?;
+    let now_ms = crate::store::unix_ms(state.clock.now());
+    let run = move |conn: &Connection| {
+        let caller = auth::authorize(conn, &session_id, client_id, need, now_ms)?;
+        f(conn, caller)
+    };
+    let done = if writes {
+        state.store.write(move |tx| run(tx)).await
+    } else {
+        state.store.call(move |conn| Ok(run(conn))).await
+    };
+    done.map_err(internal)?
 }
 
 // ---------------------------------------------------------------- Authenticate
@@ -64,7 +81,12 @@ pub fn decode_login(f: &Fields) -> Result<Login, YmError> {
 async fn authenticate(state: &AppState, f: &Fields) -> Result<Obj, YmError> {
     let login = decode_login(f)?;
     let client_id = login.client_id;
-    let (member_id, session_id) = auth::authenticate(state, login).await?;
+    let now_ms = crate::store::unix_ms(state.clock.now());
+    let (member_id, session_id) = state
+        .store
+        .write(move |tx| auth::authenticate(tx, &login, now_ms))
+        .await
+        .map_err(internal)??;
     // **[choice]** `UserId` is the MemberID as text ("0" for an admin session).
     let member_id = i32::try_from(member_id).unwrap_or(0);
     Ok(responses::authenticated(
@@ -200,29 +222,29 @@ fn member_group_list(cmd: &MemberGroupsCmd, rows: &[GroupRow]) -> Vec<GroupTypeV
 }
 
 /// The member's groups after a check that the member exists.
-async fn load_member_groups(
-    state: &AppState,
+fn load_member_groups(
+    conn: &Connection,
     client_id: i64,
     member_id: i64,
 ) -> Result<Vec<GroupRow>, YmError> {
-    let rows = state
-        .store
-        .call(move |conn| {
-            if !db::member_exists(conn, client_id, member_id)? {
-                return Ok(None);
-            }
-            db::member_groups(conn, client_id, member_id).map(Some)
-        })
-        .await
-        .map_err(internal)?;
-    rows.ok_or(YmError::MemberNotFound)
+    if !db::member_exists(conn, client_id, member_id)? {
+        return Err(YmError::MemberNotFound);
+    }
+    Ok(db::member_groups(conn, client_id, member_id)?)
 }
 
 async fn member_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
     let cmd = decode_member_groups(f)?;
     let (client_id, member_id) = (i64::from(cmd.client_id), i64::from(cmd.member_id));
-    auth::authorize(state, parts, client_id, Need::AdminOrSelf(member_id)).await?;
-    let rows = load_member_groups(state, client_id, member_id).await?;
+    let rows = as_caller(
+        state,
+        parts,
+        client_id,
+        Need::AdminOrSelf(member_id),
+        false,
+        move |conn, _| load_member_groups(conn, client_id, member_id),
+    )
+    .await?;
     Ok(responses::member_groups(
         &cmd,
         &member_group_list(&cmd, &rows),
@@ -278,34 +300,35 @@ async fn change_member_groups(
 ) -> Result<Obj, YmError> {
     let cmd = decode_member_groups(f)?;
     let (client_id, member_id) = (i64::from(cmd.client_id), i64::from(cmd.member_id));
-    auth::authorize(state, parts, client_id, Need::AdminOrSelf(member_id)).await?;
-    let change = relationship_change(&cmd, add)?;
-    if cmd.group_code.is_none() && cmd.id.is_none() {
-        return Err(YmError::Invalid {
-            field: Some("GroupCode"),
-            message: "Specify GroupCode or ID.".into(),
-        });
-    }
+    // The request's own mistakes are answered after the session check, as before a change.
+    let change = relationship_change(&cmd, add);
+    let group_named = cmd.group_code.is_some() || cmd.id.is_some();
     let code = cmd.group_code.clone();
     let id = cmd.id.map(i64::from);
-    let outcome = state
-        .store
-        .write(move |tx| -> Result<Option<Vec<GroupRow>>, YmError> {
-            let db_err = |e: rusqlite::Error| internal(e.into());
-            if !db::member_exists(tx, client_id, member_id).map_err(db_err)? {
+    let rows = as_caller(
+        state,
+        parts,
+        client_id,
+        Need::AdminOrSelf(member_id),
+        true,
+        move |tx, _| {
+            let change = change?;
+            if !group_named {
+                return Err(YmError::Invalid {
+                    field: Some("GroupCode"),
+                    message: "Specify GroupCode or ID.".into(),
+                });
+            }
+            if !db::member_exists(tx, client_id, member_id)? {
                 return Err(YmError::MemberNotFound);
             }
-            let group = db::find_group(tx, client_id, code.as_deref(), id)
-                .map_err(db_err)?
+            let group = db::find_group(tx, client_id, code.as_deref(), id)?
                 .ok_or(YmError::GroupNotFound)?;
-            db::change_relationship(tx, client_id, member_id, group, &change).map_err(db_err)?;
-            db::member_groups(tx, client_id, member_id)
-                .map(Some)
-                .map_err(db_err)
-        })
-        .await
-        .map_err(internal)??;
-    let rows = outcome.unwrap_or_default();
+            db::change_relationship(tx, client_id, member_id, group, &change)?;
+            Ok(db::member_groups(tx, client_id, member_id)?)
+        },
+    )
+    .await?;
     Ok(responses::member_groups(
         &cmd,
         &member_group_list(&cmd, &rows),
@@ -328,15 +351,17 @@ async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Res
         _ => 0,
     };
     let (cid, mid) = (i64::from(client_id), i64::from(member_id));
-    let need = if op == Op::MemberGroupTypes {
-        Need::AdminOrSelf(mid)
-    } else {
-        Need::AnyRole
-    };
-    auth::authorize(state, parts, cid, need).await?;
     let types: Vec<GroupTypeView> = if op == Op::MemberGroupTypes {
         // **[choice]** A member's group types are the types of the groups it relates to.
-        let rows = load_member_groups(state, cid, mid).await?;
+        let rows = as_caller(
+            state,
+            parts,
+            cid,
+            Need::AdminOrSelf(mid),
+            false,
+            move |c, _| load_member_groups(c, cid, mid),
+        )
+        .await?;
         let mut types: Vec<GroupTypeView> = Vec::new();
         for r in rows {
             if types.last().is_none_or(|t| t.id != r.type_id) {
@@ -350,7 +375,7 @@ async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Res
         }
         types
     } else {
-        catalogue(state, cid)
+        catalogue(state, parts, cid, Need::AnyRole)
             .await?
             .into_iter()
             .map(|t| GroupTypeView { groups: None, ..t })
@@ -364,12 +389,17 @@ async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Res
     ))
 }
 
-async fn catalogue(state: &AppState, client_id: i64) -> Result<Vec<GroupTypeView>, YmError> {
-    let rows = state
-        .store
-        .call(move |conn| db::catalogue(conn, client_id))
-        .await
-        .map_err(internal)?;
+/// The client's group types with their groups, for a caller the session allows `need`.
+async fn catalogue(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i64,
+    need: Need,
+) -> Result<Vec<GroupTypeView>, YmError> {
+    let rows = as_caller(state, parts, client_id, need, false, move |conn, _| {
+        Ok(db::catalogue(conn, client_id)?)
+    })
+    .await?;
     let mut types: Vec<GroupTypeView> = Vec::new();
     for r in rows {
         if types.last().is_none_or(|t| t.id != r.type_id) {
@@ -394,8 +424,7 @@ async fn catalogue(state: &AppState, client_id: i64) -> Result<Vec<GroupTypeView
 
 async fn groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
     let client_id = f.int("ClientID")?.unwrap_or(0);
-    auth::authorize(state, parts, i64::from(client_id), Need::Admin).await?;
-    let types = catalogue(state, i64::from(client_id)).await?;
+    let types = catalogue(state, parts, i64::from(client_id), Need::Admin).await?;
     Ok(responses::groups(client_id, &types, now(state)))
 }
 
@@ -410,9 +439,11 @@ async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Ob
         field: Some("ID"),
         message: "'ID' is required.".into(),
     })?;
-    auth::authorize(state, parts, i64::from(client_id), Need::Admin).await?;
-    let rows = load_member_groups(state, i64::from(client_id), i64::from(id)).await?;
-    let mut rows = rows;
+    let (cid, mid) = (i64::from(client_id), i64::from(id));
+    let mut rows = as_caller(state, parts, cid, Need::Admin, false, move |conn, _| {
+        load_member_groups(conn, cid, mid)
+    })
+    .await?;
     rows.sort_by(|a, b| {
         a.name
             .to_lowercase()

@@ -48,16 +48,14 @@ pub mod responses;
 pub mod route;
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::journal::MASK;
+use crate::journal::{self, MASK};
 use crate::state::AppState;
-use crate::vendor::{Api, Operation, Vendor};
+use crate::vendor::{Api, Head, Label, Vendor};
 use binding::Fields;
 use errors::YmError;
 use render::Format;
@@ -84,11 +82,6 @@ pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
 pub fn claims(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
     lower == "/ams" || lower.starts_with("/ams/")
-}
-
-/// YM's routes are matched by [`route`] (case-insensitively), so the router is one handler.
-pub fn router(state: AppState) -> Router<AppState> {
-    crate::vendor::layer(Router::new().fallback(handle), state, YourMembership)
 }
 
 /// A time on YM's clock and offset.
@@ -121,20 +114,32 @@ fn target(parts: &Parts) -> Target {
     Target { format, route, op }
 }
 
-async fn handle(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, crate::config::MAX_BODY_BYTES)
-        .await
-        .unwrap_or_default();
-    let Target { format, route, op } = target(&parts);
-    let result = match (&route, op) {
-        (None, _) => Err(YmError::RouteNotFound),
-        (Some(r), Op::Unknown) => Err(YmError::MethodNotAllowed {
-            verb: parts.method.clone(),
+/// A YM request, decoded once: its route, operation, format and bound fields.
+#[derive(Debug)]
+pub struct YmRequest {
+    format: Format,
+    route: Option<Route>,
+    op: Op,
+    /// The request DTO's fields, or why they could not be bound.
+    fields: Result<Fields, YmError>,
+    /// The ClientID the request names (path, or the body of `Authenticate`).
+    tenant: Option<String>,
+}
+
+async fn handle(state: &AppState, head: &Head, request: &YmRequest) -> Response {
+    let YmRequest {
+        format, route, op, ..
+    } = request;
+    let op = *op;
+    let result = match (route, op, &request.fields) {
+        (None, _, _) => Err(YmError::RouteNotFound),
+        (Some(r), Op::Unknown, _) => Err(YmError::MethodNotAllowed {
+            verb: head.parts.method.clone(),
             dto: r.endpoint.dto(),
             allow: r.endpoint.verbs(),
         }),
-        (Some(r), op) => methods::run(&state, op, r, &parts, &body).await,
+        (Some(_), _, Err(e)) => Err(e.clone()),
+        (Some(_), op, Ok(fields)) => methods::run(state, op, &head.parts, fields).await,
     };
     match result {
         Ok(dto) => {
@@ -153,7 +158,7 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
             }
             response
         }
-        Err(e) => e.render(op, &format),
+        Err(e) => e.render(op, format),
     }
 }
 
@@ -162,45 +167,63 @@ pub struct YourMembership;
 
 impl Vendor for YourMembership {
     const API: Api = Api::YourMembership;
+    type Request = YmRequest;
 
-    async fn classify(&self, _state: &AppState, parts: &Parts, body: &Bytes) -> Operation {
-        let Target { route, op, .. } = target(parts);
-        let fields = Fields::read(op.dto(), route.as_ref(), parts, body)
-            .await
-            .unwrap_or_else(|_| Fields::empty(op.dto()));
+    async fn decode(_state: &AppState, head: &Head, body: Bytes) -> YmRequest {
+        let Target { format, route, op } = target(&head.parts);
+        let fields = Fields::read(op.dto(), route.as_ref(), &head.parts, &body).await;
         // The tenant is the ClientID: the path's, or for Authenticate the body's.
-        let tenant = fields.int("ClientID").ok().flatten().map(|c| c.to_string());
+        let tenant = fields
+            .as_ref()
+            .ok()
+            .and_then(|f| f.int("ClientID").ok().flatten())
+            .map(|c| c.to_string());
+        YmRequest {
+            format,
+            route,
+            op,
+            fields,
+            tenant,
+        }
+    }
+
+    fn label(request: &YmRequest) -> Label<'_> {
+        Label {
+            api: Api::YourMembership,
+            tenant: request.tenant.as_deref(),
+            operation: request.op.name(),
+        }
+    }
+
+    async fn handle(state: &AppState, head: &Head, request: &mut YmRequest) -> Response {
+        handle(state, head, request).await
+    }
+
+    fn journal(_head: &Head, request: &YmRequest, params: &mut journal::Params<'_>) {
+        let Ok(fields) = &request.fields else {
+            return;
+        };
         // An Admin login's `Username` is the API key; `ConsumerKey` is too (OAuth variant).
-        let admin_login = op == Op::Authenticate
+        let admin_login = request.op == Op::Authenticate
             && fields
                 .enumeration("UserType", auth::USER_TYPES)
                 .ok()
                 .flatten()
                 == Some("Admin");
-        let params = fields
-            .pairs()
-            .into_iter()
-            .map(|(name, value)| {
-                let secret = name.eq_ignore_ascii_case("ConsumerKey")
-                    || (admin_login && name.eq_ignore_ascii_case("Username"));
-                (name, if secret { MASK.to_string() } else { value })
-            })
-            .collect();
-        Operation {
-            api: Api::YourMembership,
-            tenant,
-            operation: op.name().to_string(),
-            params,
-        }
+        fields.visit(|name, value| {
+            let secret = name.eq_ignore_ascii_case("ConsumerKey")
+                || (admin_login && name.eq_ignore_ascii_case("Username"));
+            params.push(name, if secret { MASK } else { value });
+        });
     }
 
-    fn vendor_error(&self, code: &str, parts: &Parts, _body: &Bytes) -> Response {
-        let t = target(parts);
+    fn vendor_error(head: &Head, _request: &YmRequest, code: &str) -> Response {
+        let t = target(&head.parts);
         YmError::Injected(code.to_string()).render(t.op, &t.format)
     }
 
-    fn unreadable_body(&self, parts: &Parts) -> Response {
-        let t = target(parts);
+    fn unreadable_body(head: &Head) -> Response {
+        let t = target(&head.parts);
         YmError::BodyTooLarge.render(t.op, &t.format)
     }
 }
