@@ -62,23 +62,18 @@ const SECRET_NAMES: &[&str] = &[
 /// the SmarterU package is journaled) is judged by its last segment, at any depth.
 pub fn is_secret(name: &str) -> bool {
     let leaf = name.rsplit('.').next().unwrap_or(name);
-    SECRET_NAMES.iter().any(|secret| same_name(leaf, secret))
-}
-
-/// `name` equals the lower-case `secret` ignoring ASCII case, `-` and `_`; no allocation.
-fn same_name(name: &str, secret: &str) -> bool {
-    let mut letters = name
-        .bytes()
-        .filter(|b| *b != b'-' && *b != b'_')
-        .map(|b| b.to_ascii_lowercase());
-    let mut wanted = secret.bytes();
-    loop {
-        match (letters.next(), wanted.next()) {
-            (None, None) => return true,
-            (Some(a), Some(b)) if a == b => {}
-            _ => return false,
+    // The name lower-cased without `-` and `_`, on the stack; no secret name is longer.
+    let mut norm = [0u8; 24];
+    let mut len = 0;
+    for b in leaf.bytes().filter(|b| *b != b'-' && *b != b'_') {
+        if len == norm.len() {
+            return false;
         }
+        norm[len] = b.to_ascii_lowercase();
+        len += 1;
     }
+    let norm = &norm[..len];
+    SECRET_NAMES.iter().any(|secret| secret.as_bytes() == norm)
 }
 
 /// A request path with its session-id path parameters (`;jsessionid=...`, as servlet clients

@@ -186,6 +186,13 @@ pub fn execute(
             Ok(Reply::User(cons))
         }
         Command::GetUserGroups(key) => {
+            // An administrator's lookup by cons_id is the hot path: one statement both finds
+            // the constituent and reads their groups.
+            if let (Caller::Admin(_), Some(ConsKey::ConsId(cons_id))) = (caller, &key) {
+                return db::cons_groups_if_exists(conn, org, *cons_id)?
+                    .map(Reply::UserGroups)
+                    .ok_or(LumError::NoMatch.into());
+            }
             let cons_id = subject(conn, site, caller, key)?;
             Ok(Reply::UserGroups(db::cons_groups(conn, org, cons_id)?))
         }

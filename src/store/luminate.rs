@@ -374,6 +374,34 @@ pub fn cons_ids_by_email(conn: &Connection, org: &str, email: &str) -> rusqlite:
     .collect()
 }
 
+/// A constituent's groups, in ascending id order; `None` when the site has no such
+/// constituent (one statement answers both).
+pub fn cons_groups_if_exists(
+    conn: &Connection,
+    org: &str,
+    cons_id: i64,
+) -> rusqlite::Result<Option<Vec<GroupRow>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.label FROM lum_cons c \
+         LEFT JOIN lum_cons_group m ON m.org = c.org AND m.cons_id = c.cons_id \
+         LEFT JOIN lum_group g ON g.org = m.org AND g.id = m.group_id \
+         WHERE c.org = ?1 AND c.cons_id = ?2 ORDER BY m.group_id",
+    )?;
+    let mut rows = stmt.query(params![org, cons_id])?;
+    let mut groups = Vec::new();
+    let mut exists = false;
+    while let Some(r) = rows.next()? {
+        exists = true;
+        if let Some(id) = r.get::<_, Option<i64>>(0)? {
+            groups.push(GroupRow {
+                id,
+                label: r.get(1)?,
+            });
+        }
+    }
+    Ok(exists.then_some(groups))
+}
+
 /// A constituent's groups, in ascending id order.
 pub fn cons_groups(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<Vec<GroupRow>> {
     conn.prepare_cached(

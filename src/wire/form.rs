@@ -30,11 +30,11 @@ struct Item {
 }
 
 /// Parameters in arrival order, each with its source, decoded once and borrowed from the
-/// request's own bytes wherever no percent-decoding was needed.
+/// request's own text wherever no percent-decoding was needed.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    query: Bytes,
-    body: Bytes,
+    query: String,
+    body: String,
     items: Vec<Item>,
 }
 
@@ -62,29 +62,38 @@ impl Params {
         headers: &HeaderMap,
         body: Bytes,
     ) -> (Params, Result<(), FormError>) {
-        let query = query.map_or_else(Bytes::new, |q| Bytes::copy_from_slice(q.as_bytes()));
+        // Invalid UTF-8 becomes U+FFFD here, once, as the lenient decoding below would make it.
+        let query = query.unwrap_or_default().to_string();
+        let media = media_type_str(headers);
         let urlencoded_body = !body.is_empty()
             && matches!(
-                media_type_str(headers).as_deref(),
+                media.as_deref(),
                 Some("application/x-www-form-urlencoded") | None
             );
-        let pairs = |b: &Bytes| b.iter().filter(|c| **c == b'&').count() + 1;
-        let mut capacity = if query.is_empty() { 0 } else { pairs(&query) };
+        let pairs = |b: &[u8]| b.iter().filter(|c| **c == b'&').count() + 1;
+        let mut capacity = if query.is_empty() {
+            0
+        } else {
+            pairs(query.as_bytes())
+        };
         if urlencoded_body {
             capacity += pairs(&body);
         }
         let mut params = Params {
             items: Vec::with_capacity(capacity),
             query,
-            body: Bytes::new(),
+            body: String::new(),
         };
         params.push_urlencoded(Source::Query);
         if body.is_empty() {
             return (params, Ok(()));
         }
-        let outcome = match media_type_str(headers).as_deref() {
+        let outcome = match media.as_deref() {
             Some("application/x-www-form-urlencoded") | None => {
-                params.body = body;
+                params.body = match String::from_utf8(Vec::from(body)) {
+                    Ok(text) => text,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
                 params.push_urlencoded(Source::Body);
                 Ok(())
             }
@@ -107,30 +116,31 @@ impl Params {
     }
 
     fn push_urlencoded(&mut self, source: Source) {
-        let buf = match source {
+        let text = match source {
             Source::Query => &self.query,
             Source::Body => &self.body,
         };
-        let base = buf.as_ptr() as usize;
-        let end = base + buf.len();
-        let text = |cow: std::borrow::Cow<'_, str>| match cow {
-            // Borrowed text is a slice of `buf` (an empty one may point anywhere): keep its range.
-            std::borrow::Cow::Borrowed("") => Text::Span(0, 0),
-            std::borrow::Cow::Borrowed(s)
-                if (base..=end).contains(&(s.as_ptr() as usize))
-                    && s.as_ptr() as usize + s.len() <= end =>
-            {
-                let start = s.as_ptr() as usize - base;
-                Text::Span(start as u32, (start + s.len()) as u32)
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = bytes[start..]
+                .iter()
+                .position(|b| *b == b'&')
+                .map_or(bytes.len(), |i| start + i);
+            if end > start {
+                // `&` and `=` are ASCII, so these are character boundaries.
+                let pair = &text[start..end];
+                let (name, value, value_start) = match pair.bytes().position(|b| b == b'=') {
+                    Some(i) => (&pair[..i], &pair[i + 1..], start + i + 1),
+                    None => (pair, "", end),
+                };
+                self.items.push(Item {
+                    name: decode(name, start),
+                    value: decode(value, value_start),
+                    source,
+                });
             }
-            other => Text::Owned(other.into_owned().into()),
-        };
-        for (name, value) in form_urlencoded::parse(buf) {
-            self.items.push(Item {
-                name: text(name),
-                value: text(value),
-                source,
-            });
+            start = end + 1;
         }
     }
 
@@ -138,12 +148,11 @@ impl Params {
         match t {
             Text::Owned(s) => s,
             Text::Span(start, end) => {
-                let buf = match source {
+                let text = match source {
                     Source::Query => &self.query,
                     Source::Body => &self.body,
                 };
-                // Spans are only made from valid UTF-8 slices of `buf`.
-                std::str::from_utf8(&buf[*start as usize..*end as usize]).unwrap_or_default()
+                text.get(*start as usize..*end as usize).unwrap_or_default()
             }
         }
     }
@@ -163,23 +172,35 @@ impl Params {
     /// source the first occurrence wins, as a servlet's `getParameter` does.
     pub fn get(&self, name: &str) -> Option<&str> {
         let mut from_query = None;
-        for (k, v, source) in self.iter() {
-            if k == name {
-                match source {
-                    Source::Body => return Some(v),
+        for item in &self.items {
+            if self.text(&item.name, item.source) == name {
+                match item.source {
+                    Source::Body => return Some(self.text(&item.value, item.source)),
                     Source::Query => {
-                        from_query.get_or_insert(v);
+                        from_query.get_or_insert(item);
                     }
                 }
             }
         }
-        from_query
+        from_query.map(|item| self.text(&item.value, item.source))
     }
 
     /// How many times `name` occurs, in either source.
     pub fn count(&self, name: &str) -> usize {
         self.iter().filter(|(k, _, _)| *k == name).count()
     }
+}
+
+/// One name or value of `application/x-www-form-urlencoded` text that starts at byte `at` of
+/// its source: `+` is a space, `%XX` a byte (a stray `%` stays literal), and the bytes are read
+/// as UTF-8 leniently. Text with nothing to decode is kept as a range of the source.
+fn decode(raw: &str, at: usize) -> Text {
+    if !raw.bytes().any(|b| b == b'+' || b == b'%') {
+        return Text::Span(at as u32, (at + raw.len()) as u32);
+    }
+    let spaced = raw.replace('+', " ");
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(&spaced).collect();
+    Text::Owned(String::from_utf8_lossy(&bytes).into())
 }
 
 /// Decode `a=1&b=2` leniently.

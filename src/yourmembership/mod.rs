@@ -80,8 +80,8 @@ pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
 
 /// Whether a path belongs to YourMembership: `/Ams` and below, in any case (ServiceStack).
 pub fn claims(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower == "/ams" || lower.starts_with("/ams/")
+    let head = path.get(..4).unwrap_or_default();
+    head.eq_ignore_ascii_case("/ams") && matches!(path.as_bytes().get(4), None | Some(b'/'))
 }
 
 /// A time on YM's clock and offset.
@@ -225,5 +225,18 @@ impl Vendor for YourMembership {
     fn unreadable_body(head: &Head) -> Response {
         let t = target(&head.parts);
         YmError::BodyTooLarge.render(t.op, &t.format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ams_and_below_are_claimed_in_any_case() {
+        for path in ["/Ams", "/ams/", "/AMS/Authenticate", "/aMs/40001/Groups"] {
+            assert!(super::claims(path), "{path}");
+        }
+        for path in ["/amsterdam", "/am", "/", "/x/Ams", "/Amsx/y", "/é"] {
+            assert!(!super::claims(path), "{path}");
+        }
     }
 }
