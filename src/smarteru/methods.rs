@@ -659,8 +659,8 @@ pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml,
                 UserRef::EmployeeId(_) => SuError::GugEmployeeId,
                 UserRef::Id(_) => SuError::GugId,
             };
-            let user = visible_user(conn, caller, &target)?.ok_or(not_found)?;
-            let groups = q::memberships(conn, caller.account_id, &user.id)?;
+            let user_id = q::visible_user_id(conn, caller, &target)?.ok_or(not_found)?;
+            let groups = q::memberships(conn, caller.account_id, &user_id)?;
             info.node("UserGroups", |x| {
                 for g in &groups {
                     x.node("Group", |x| {
@@ -669,7 +669,7 @@ pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml,
                             .plain("IsHomeGroup", if g.is_home { "Yes" } else { "No" });
                         // Always present (`<Permissions/>` when empty): the PHP client walks it unconditionally.
                         x.node("Permissions", |x| {
-                            for p in &g.permissions {
+                            for p in g.permissions() {
                                 x.cdata("Permission", p);
                             }
                         });

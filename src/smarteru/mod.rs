@@ -237,18 +237,16 @@ fn authenticate(
     account: &AccountRow,
     user_key: &str,
 ) -> Result<Caller, SuError> {
-    let user = q::user_by_key(conn, account.id, user_key)?
-        .filter(|u| {
-            u.user_api_key
-                .as_deref()
-                .is_some_and(|k| crate::wire::secret_eq(user_key, k))
-        })
-        .filter(|u| u.status == "Active")
-        .ok_or(SuError::InvalidKeys)?;
+    // The key is the lookup's own index: a user found has exactly this key.
+    let (user_id, role, status) =
+        q::key_holder(conn, account.id, user_key)?.ok_or(SuError::InvalidKeys)?;
+    if status != "Active" {
+        return Err(SuError::InvalidKeys);
+    }
     Ok(Caller {
         account_id: account.id,
-        admin: matches!(user.role.as_str(), "owner" | "administrator"),
-        user_id: user.id,
+        admin: matches!(role.as_str(), "owner" | "administrator"),
+        user_id,
         supervisors_see: matches!(account.supervisor_access.as_str(), "view" | "edit"),
     })
 }

@@ -61,28 +61,19 @@ fn urlencoded_values(body: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// `+` and `%20` both become a space; a stray `%` stays literal.
+/// `+` and `%20` both become a space; a stray `%` stays literal. The bytes are kept as sent:
+/// invalid UTF-8 is the XML parser's to refuse (SU:03), not replaced here.
 fn percent_decode(input: &[u8]) -> Vec<u8> {
-    fn hex(b: u8) -> Option<u8> {
-        (b as char).to_digit(16).map(|d| d as u8)
-    }
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        match input[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
+    let spaced: std::borrow::Cow<'_, [u8]> = if input.contains(&b'+') {
+        input
+            .iter()
+            .map(|b| if *b == b'+' { b' ' } else { *b })
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        input.into()
+    };
+    std::borrow::Cow::from(percent_encoding::percent_decode(&spaced)).into_owned()
 }
 
 async fn multipart_values(headers: &HeaderMap, body: Bytes) -> Vec<Vec<u8>> {

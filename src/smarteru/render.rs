@@ -3,27 +3,41 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::wire::xml;
+
 /// **[choice]** The live service has sent `text/html;charset=UTF-8`; the mock says what the
 /// body is.
 pub const CONTENT_TYPE: &str = "text/xml; charset=UTF-8";
 
-/// A small XML writer for `Info` content: free text goes in CDATA, an empty value is a
-/// self-closed tag.
+/// A small XML writer for `Info` content, writing into one buffer: free text goes in CDATA, an
+/// empty value is a self-closed tag. Text and CDATA go through the shared [`crate::wire::xml`]
+/// writer, so any stored value gives well-formed XML.
 #[derive(Debug, Default)]
 pub struct Xml {
     out: String,
 }
 
 impl Xml {
+    fn open(&mut self, name: &str) {
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    fn close(&mut self, name: &str) {
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
     /// `<name><![CDATA[value]]></name>`, or `<name/>` when the value is empty.
     pub fn cdata(&mut self, name: &str, value: &str) -> &mut Self {
         if value.is_empty() {
             self.empty(name);
         } else {
-            // `]]>` cannot appear inside one CDATA section: split it across two.
-            let value = value.replace("]]>", "]]]]><![CDATA[>");
-            self.out
-                .push_str(&format!("<{name}><![CDATA[{value}]]></{name}>"));
+            self.open(name);
+            xml::push_cdata(&mut self.out, value);
+            self.close(name);
         }
         self
     }
@@ -33,26 +47,31 @@ impl Xml {
         if value.is_empty() {
             self.empty(name);
         } else {
-            self.out
-                .push_str(&format!("<{name}>{}</{name}>", escape(value)));
+            self.open(name);
+            xml::push_text(&mut self.out, value);
+            self.close(name);
         }
         self
     }
 
     pub fn empty(&mut self, name: &str) -> &mut Self {
-        self.out.push_str(&format!("<{name}/>"));
+        self.out.push('<');
+        self.out.push_str(name);
+        self.out.push_str("/>");
         self
     }
 
     /// An element with children written by `f`; self-closed when `f` writes nothing.
     pub fn node(&mut self, name: &str, f: impl FnOnce(&mut Xml)) -> &mut Self {
-        let mut inner = Xml::default();
-        f(&mut inner);
-        if inner.out.is_empty() {
+        let start = self.out.len();
+        self.open(name);
+        let inner = self.out.len();
+        f(self);
+        if self.out.len() == inner {
+            self.out.truncate(start);
             self.empty(name);
         } else {
-            self.out
-                .push_str(&format!("<{name}>{}</{name}>", inner.out));
+            self.close(name);
         }
         self
     }
@@ -62,42 +81,32 @@ impl Xml {
     }
 }
 
-/// Escape text for an element body (error messages can quote what the client sent).
-pub fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SmarterU>";
 
 /// A `Success` envelope around `info`.
 pub fn success(info: Xml) -> Response {
-    envelope(&format!(
-        "<Result>Success</Result><Info>{}</Info><Errors/>",
-        info.into_string()
-    ))
+    let info = info.into_string();
+    let mut body = String::with_capacity(DECLARATION.len() + info.len() + 80);
+    body.push_str(DECLARATION);
+    body.push_str("<Result>Success</Result><Info>");
+    body.push_str(&info);
+    body.push_str("</Info><Errors/></SmarterU>\n");
+    envelope(body)
 }
 
 /// A `Failed` envelope with one error.
 pub fn failure(code: &str, message: &str) -> Response {
-    envelope(&format!(
-        "<Result>Failed</Result><Info/><Errors><Error><ErrorID>{}</ErrorID><ErrorMessage>{}</ErrorMessage></Error></Errors>",
-        escape(code),
-        escape(message)
-    ))
+    let mut body = String::with_capacity(256);
+    body.push_str(DECLARATION);
+    body.push_str("<Result>Failed</Result><Info/><Errors><Error><ErrorID>");
+    xml::push_text(&mut body, code);
+    body.push_str("</ErrorID><ErrorMessage>");
+    xml::push_text(&mut body, message);
+    body.push_str("</ErrorMessage></Error></Errors></SmarterU>\n");
+    envelope(body)
 }
 
-fn envelope(children: &str) -> Response {
-    let body =
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SmarterU>{children}</SmarterU>\n");
+fn envelope(body: String) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     response
         .headers_mut()

@@ -334,8 +334,7 @@ pub fn member_groups(
          FROM ym_member_group r \
          JOIN ym_group g ON g.client_id = r.client_id AND g.id = r.group_id \
          JOIN ym_group_type t ON t.client_id = g.client_id AND t.id = g.type_id \
-         WHERE r.client_id = ?1 AND r.member_id = ?2 \
-         ORDER BY t.sort_index, t.id, g.name COLLATE NOCASE, g.id",
+         WHERE r.client_id = ?1 AND r.member_id = ?2",
     )?
     .query_map(params![client_id, member_id], |r| {
         Ok(GroupRow {
@@ -353,7 +352,17 @@ pub fn member_groups(
             rep_title: r.get(11)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<Vec<GroupRow>>>()
+    .map(|mut rows| {
+        // Sorted here rather than by SQLite's sorter: a member has few groups.
+        rows.sort_by(|a, b| {
+            (a.sort_index, a.type_id)
+                .cmp(&(b.sort_index, b.type_id))
+                .then_with(|| nocase(&a.name).cmp(nocase(&b.name)))
+                .then(a.group_id.cmp(&b.group_id))
+        });
+        rows
+    })
 }
 
 /// A group type and one of its groups (`None` for a type without groups).
@@ -504,4 +513,9 @@ pub fn change_relationship(
         ])?;
     }
     Ok(())
+}
+
+/// A name as SQLite's `COLLATE NOCASE` orders it (ASCII letters folded to lower case).
+fn nocase(s: &str) -> impl Iterator<Item = u8> + '_ {
+    s.bytes().map(|b| b.to_ascii_lowercase())
 }

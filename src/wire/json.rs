@@ -4,7 +4,11 @@
 pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
     let mut rest = s;
-    while let Some(i) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+    // Every byte that needs escaping is ASCII, so scanning bytes finds character boundaries.
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < b' ')
+    {
         out.push_str(&rest[..i]);
         let c = rest.as_bytes()[i];
         match c {

@@ -5,6 +5,8 @@
 //! JSON body. A value that does not convert to the property's type is a
 //! `SerializationException` naming the field.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::http::request::Parts;
 
@@ -117,16 +119,16 @@ impl Fields {
     }
 
     /// A value as text when it is a scalar; `None` when absent, null or empty.
-    fn text(&self, name: &'static str) -> Result<Option<(String, &Value)>, YmError> {
+    fn text(&self, name: &'static str) -> Result<Option<(Cow<'_, str>, &Value)>, YmError> {
         let Some(v) = self.find(name) else {
             return Ok(None);
         };
-        let text = match v {
-            Value::Text(t) => t.clone(),
+        let text: Cow<'_, str> = match v {
+            Value::Text(t) => t.into(),
             Value::Json(serde_json::Value::Null) => return Ok(None),
-            Value::Json(serde_json::Value::String(s)) => s.clone(),
-            Value::Json(serde_json::Value::Number(n)) => n.to_string(),
-            Value::Json(serde_json::Value::Bool(b)) => b.to_string(),
+            Value::Json(serde_json::Value::String(s)) => s.into(),
+            Value::Json(serde_json::Value::Number(n)) => n.to_string().into(),
+            Value::Json(serde_json::Value::Bool(b)) => b.to_string().into(),
             Value::Json(_) => return Err(self.invalid(name, v)),
         };
         Ok(Some((text, v)))
@@ -150,9 +152,9 @@ impl Fields {
         match self.text(name)? {
             None => Ok(None),
             Some((t, _)) if t.trim().is_empty() => Ok(None),
-            Some((t, v)) => match t.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => Ok(Some(true)),
-                "false" | "0" => Ok(Some(false)),
+            Some((t, v)) => match t.trim() {
+                t if t.eq_ignore_ascii_case("true") || t == "1" => Ok(Some(true)),
+                t if t.eq_ignore_ascii_case("false") || t == "0" => Ok(Some(false)),
                 _ => Err(self.invalid(name, v)),
             },
         }
@@ -167,7 +169,7 @@ impl Fields {
                 field: Some(name),
                 message: format!("'{name}' must be at most {MAX_STRING_CHARS} characters."),
             }),
-            Some((t, _)) => Ok(Some(t)),
+            Some((t, _)) => Ok(Some(t.into_owned())),
         }
     }
 

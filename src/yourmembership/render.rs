@@ -43,7 +43,7 @@ impl Obj {
         Obj {
             ty,
             ns,
-            fields: Vec::new(),
+            fields: Vec::with_capacity(8),
         }
     }
 
@@ -160,7 +160,7 @@ impl Format {
 
     /// The whole body of `dto` in this format.
     pub fn write(&self, dto: &Obj) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(1024);
         match self {
             Format::Json => json_obj(&mut out, dto),
             Format::Jsonp(cb) => {
@@ -261,7 +261,7 @@ fn json_node(out: &mut String, n: &Node) {
     match n {
         Node::Null => out.push_str("null"),
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Node::Int(i) => out.push_str(&i.to_string()),
+        Node::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
         Node::Str(s) => json_str(out, s),
         Node::Date(d) => json_str(out, &iso_date(d)),
         Node::MinDate => json_str(out, MIN_DATE_ISO),
@@ -280,7 +280,7 @@ fn json_node(out: &mut String, n: &Node) {
 }
 
 fn json_str(out: &mut String, s: &str) {
-    out.push_str(&serde_json::Value::from(s).to_string());
+    crate::wire::json::push_str(out, s);
 }
 
 // ---------------------------------------------------------------- JSV
