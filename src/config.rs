@@ -30,9 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Exit 0 when the health endpoint answers `{"status":"ok"}` (for Docker's HEALTHCHECK).
     Healthcheck {
-        /// Health URL to probe.
-        #[arg(default_value = "http://127.0.0.1:8080/_mock/health")]
-        url: String,
+        /// Health URL to probe (default: the plain-HTTP listener that `--listen` or
+        /// `MEMBERMOCK_LISTEN` names, an unspecified address such as 0.0.0.0 probed on loopback).
+        url: Option<String>,
     },
 }
 
@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// PEM private key for `--tls-cert`.
     #[arg(long, env = "MEMBERMOCK_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Another DNS name or IP address for the self-signed certificate (repeatable), e.g. a
+    /// Compose service name. It always names localhost, the vendors' hosts, this machine's host
+    /// name and its interface addresses.
+    #[arg(long = "tls-name", env = "MEMBERMOCK_TLS_NAME", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
 
     /// SQLite database file (default: in memory). A new file is seeded; an existing one is kept.
     #[arg(long, env = "MEMBERMOCK_DB")]
@@ -81,6 +87,19 @@ pub struct ServeArgs {
     /// Entries kept in the request journal (oldest dropped first); 0 turns the journal off.
     #[arg(long, env = "MEMBERMOCK_JOURNAL_LIMIT", default_value_t = DEFAULT_JOURNAL_LIMIT)]
     pub journal_limit: usize,
+}
+
+/// The health URL of a server listening on `listen`: an unspecified address (0.0.0.0, ::) is
+/// reached on the loopback address of its family.
+pub fn health_url(listen: SocketAddr) -> String {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}/_mock/health")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
