@@ -5,8 +5,9 @@
 //! success is answered only after its transaction committed (in WAL mode with
 //! `synchronous=NORMAL` for a file: durable across a process crash or restart).
 //!
-//! SQL lives here, grouped per vendor (`luminate.rs`, `smarteru.rs`, `yourmembership.rs`);
-//! parameters are always bound. The schema is built by append-only migrations keyed on
+//! SQL lives here, grouped per vendor: the API's queries in `luminate.rs`, `smarteru.rs`,
+//! `yourmembership.rs`, the seed's apply and dump halves in `seed/<vendor>.rs`; parameters are
+//! always bound. The schema is built by append-only migrations keyed on
 //! `PRAGMA user_version`.
 //!
 //! `reset` restores a snapshot taken right after start-up (the SQLite backup API), which is
