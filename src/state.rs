@@ -48,7 +48,7 @@ impl AppState {
                 .await?
                 .map_err(crate::Error::from)?;
         }
-        store.take_snapshot().await?;
+        store.checkpoint_startup_state().await?;
         Ok(AppState {
             store,
             clock,

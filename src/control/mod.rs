@@ -120,7 +120,7 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ControlErr
 
 async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
     let started = Instant::now();
-    state.store.restore_snapshot().await?;
+    state.store.restore_startup_state().await?;
     state.invalidate_caches();
     state
         .store

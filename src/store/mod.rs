@@ -1,16 +1,34 @@
-//! The one `Store`: a SQLite connection owned by a dedicated thread.
+//! The one `Store`: a SQLite database file owned by a dedicated thread.
 //!
 //! Handlers never touch rusqlite on an async worker: [`Store::call`] sends a closure to the
 //! store thread and awaits its answer. One writer thread serialises every statement, so a
-//! success is answered only after its transaction committed (in WAL mode with
-//! `synchronous=NORMAL` for a file: durable across a process crash or restart).
+//! success is answered only after its transaction committed.
 //!
-//! SQL lives here, grouped per vendor (`luminate.rs`, `smarteru.rs`, `yourmembership.rs`);
-//! parameters are always bound. The schema is built by append-only migrations keyed on
-//! `PRAGMA user_version`.
+//! SQL lives here, grouped per vendor: the API's queries in `luminate.rs`, `smarteru.rs`,
+//! `yourmembership.rs`, the seed's apply and dump halves in `seed/<vendor>.rs`; parameters are
+//! always bound. The schema is built by append-only migrations keyed on `PRAGMA user_version`;
+//! `bookkeeping.sql` keeps row counts by trigger, so `/_mock/health` costs the same at a
+//! million people as at ten.
 //!
-//! `reset` restores a snapshot taken right after start-up (the SQLite backup API), which is
-//! exactly the start-up state whatever the seed or an existing `--db` file held.
+//! ## The startup state, and `reset`
+//!
+//! **[choice: copy-on-write reset]** The database is always a file: `--db PATH`, or a
+//! temporary file (deleted when the store closes) standing in for "in memory". It runs in WAL
+//! mode with automatic checkpoints off. At start-up the state (seeded, or the existing file
+//! with whatever a crash left in its WAL) is checkpointed into the main file
+//! ([`Store::checkpoint_startup_state`]); from then on every write lands in the WAL only, so
+//! the main file *is* the startup state. `reset` ([`Store::restore_startup_state`]) closes the
+//! connection without checkpointing, deletes the WAL and reopens: a few milliseconds whatever
+//! the size of the data, and no second copy of it in memory. With `--db`, acknowledged writes
+//! are in the WAL (synchronous=NORMAL), which SQLite replays at the next open after a crash;
+//! a clean stop checkpoints them into the file ([`Store::flush`]). Writes between resets grow
+//! the WAL file; `reset` (or a clean stop) gives the space back.
+//!
+//! **[choice]** The connection holds the file exclusively (`locking_mode=EXCLUSIVE`): no lock
+//! system calls per transaction, the WAL index in this process's memory, and no other process
+//! can write into the startup state behind the mock's back (inspect a `--db` file after stopping
+//! the mock, or through `GET /_mock/state`). Reads go through a memory map of the file, so the
+//! data sits in the OS page cache, not in the process's private memory.
 
 pub mod luminate;
 pub mod seed;
@@ -19,22 +37,32 @@ pub mod yourmembership;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 /// Append-only: never edit a migration that has shipped; add a new one at the end.
-const MIGRATIONS: &[&str] = &[concat!(
-    include_str!("luminate.sql"),
-    include_str!("smarteru.sql"),
-    include_str!("yourmembership.sql"),
-)];
+const MIGRATIONS: &[&str] = &[
+    concat!(
+        include_str!("luminate.sql"),
+        include_str!("smarteru.sql"),
+        include_str!("yourmembership.sql"),
+    ),
+    include_str!("bookkeeping.sql"),
+];
+
+/// How much of the database file reads may map into memory.
+const MMAP_BYTES: i64 = 1 << 30;
 
 #[derive(Debug)]
 pub enum StoreError {
     Sqlite(rusqlite::Error),
+    /// The database file or its temporary folder.
+    Io(std::io::Error),
     /// The store thread is gone (only after a panic it could not survive, or at exit).
     Closed,
 }
@@ -43,6 +71,7 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            StoreError::Io(e) => write!(f, "{e}"),
             StoreError::Closed => write!(f, "the store is closed"),
         }
     }
@@ -56,12 +85,152 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(e)
+    }
+}
+
 type Job = Box<dyn FnOnce(&mut StoreThread) + Send>;
+
+/// Where the database file lives.
+#[derive(Debug)]
+enum Place {
+    /// `--db PATH`: kept.
+    File(PathBuf),
+    /// No `--db`: a file in a folder of its own, removed when the store closes.
+    Temp { dir: PathBuf, file: PathBuf },
+}
+
+impl Place {
+    fn temp() -> std::io::Result<Place> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let base = std::env::temp_dir();
+        sweep_stale_temp_dirs(&base);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = base.join(format!(
+            "{TEMP_PREFIX}{}-{}-{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join("state.db");
+        Ok(Place::Temp { dir, file })
+    }
+
+    fn file(&self) -> &Path {
+        match self {
+            Place::File(path) => path,
+            Place::Temp { file, .. } => file,
+        }
+    }
+
+    fn is_temp(&self) -> bool {
+        matches!(self, Place::Temp { .. })
+    }
+
+    /// The file's `-wal` and `-shm` companions.
+    fn companions(&self) -> [PathBuf; 2] {
+        let file = self.file().as_os_str();
+        ["-wal", "-shm"].map(|suffix| {
+            let mut name = file.to_os_string();
+            name.push(suffix);
+            PathBuf::from(name)
+        })
+    }
+}
+
+const TEMP_PREFIX: &str = "membermock-";
+
+/// Remove temporary databases left by membermock processes that no longer run (killed before
+/// they could clean up). Linux only: it asks `/proc` whether the owner lives.
+fn sweep_stale_temp_dirs(base: &Path) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(base) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+                continue;
+            };
+            // Exactly `membermock-<pid>-<n>-<nanos>`, as `Place::temp` names them.
+            let parts: Vec<&str> = rest.split('-').collect();
+            if parts.len() != 3 || !parts.iter().all(|p| p.parse::<u64>().is_ok()) {
+                continue;
+            }
+            let pid = parts[0];
+            let path = entry.path();
+            if pid != std::process::id().to_string()
+                && !Path::new(&format!("/proc/{pid}")).exists()
+                && path.is_dir()
+            {
+                let _ = std::fs::remove_dir_all(path);
+            }
+        }
+    });
+}
 
 /// What the store thread owns.
 pub struct StoreThread {
     conn: Connection,
-    snapshot: Option<Connection>,
+    place: Place,
+    /// Moves when the connection is replaced (`reset`), so a reader taking several steps can
+    /// tell the state it began on is gone.
+    epoch: u64,
+}
+
+impl StoreThread {
+    pub fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Close the connection without checkpointing, delete the WAL, reopen: the main file's
+    /// content, the startup state, is the state again.
+    fn discard_wal(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        old.close().map_err(|(_, e)| e)?;
+        self.epoch += 1;
+        for companion in self.place.companions() {
+            match std::fs::remove_file(&companion) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.conn = connect(&self.place)?;
+        Ok(())
+    }
+
+    /// At exit: a `--db` file gets everything checkpointed into it; a temporary one goes.
+    fn close(self) {
+        match self.place {
+            Place::File(_) => {
+                let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+                drop(self.conn);
+            }
+            Place::Temp { dir, .. } => {
+                let _ = self
+                    .conn
+                    .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+                drop(self.conn);
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
 }
 
 /// Cheap to clone; every clone talks to the same store thread.
@@ -84,44 +253,66 @@ pub enum Opened {
     Existing,
 }
 
+/// Open the database file with the settings every connection of the store has.
+fn connect(place: &Place) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(place.file())?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // Before the first read, so the WAL index lives in this process's memory.
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A temporary file need not survive a crash.
+    let synchronous = if place.is_temp() { "OFF" } else { "NORMAL" };
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    // The main file is the startup state: only explicit checkpoints move it.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(conn)
+}
+
 impl Store {
-    /// Open (or create) the database: in memory without a path. Runs migrations.
+    /// Open (or create) the database: a temporary file without a path. Runs migrations.
     pub fn open(path: Option<&Path>) -> Result<(Store, Opened), StoreError> {
-        let conn = match path {
-            Some(p) => Connection::open(p)?,
-            None => Connection::open_in_memory()?,
+        let place = match path {
+            Some(p) => Place::File(p.to_path_buf()),
+            None => Place::temp()?,
         };
-        if path.is_some() {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-        }
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.set_prepared_statement_cache_capacity(256);
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let conn = match connect(&place).and_then(|conn| {
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            migrate(&conn)?;
+            Ok((conn, version))
+        }) {
+            Ok(opened) => opened,
+            Err(e) => {
+                if let Place::Temp { dir, .. } = &place {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                return Err(e.into());
+            }
+        };
+        let (conn, version) = conn;
         let opened = if version == 0 {
             Opened::New
         } else {
             Opened::Existing
         };
-        migrate(&conn)?;
 
         let (tx, rx) = mpsc::channel::<Job>();
+        let mut thread = StoreThread {
+            conn,
+            place,
+            epoch: 0,
+        };
         std::thread::Builder::new()
             .name("membermock-store".into())
             .spawn(move || {
-                let mut thread = StoreThread {
-                    conn,
-                    snapshot: None,
-                };
                 while let Ok(job) = rx.recv() {
                     // A panicking job must not take the store down with it.
                     let _ =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut thread)));
                 }
-                let _ = thread
-                    .conn
-                    .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+                thread.close();
             })
             .map_err(|_| StoreError::Closed)?;
         Ok((
@@ -133,7 +324,8 @@ impl Store {
         ))
     }
 
-    async fn run<T: Send + 'static>(
+    /// Run `f` on the store thread with everything it owns.
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut StoreThread) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
@@ -173,42 +365,44 @@ impl Store {
         .await
     }
 
-    /// Remember the current content as the state `reset` returns to.
-    pub async fn take_snapshot(&self) -> Result<(), StoreError> {
+    /// Make the current content the state `reset` returns to: checkpoint it into the main
+    /// file, which no later write touches (see the module doc).
+    pub async fn checkpoint_startup_state(&self) -> Result<(), StoreError> {
         self.run(|thread| {
-            let mut snap = Connection::open_in_memory()?;
-            copy_database(&thread.conn, &mut snap)?;
-            thread.snapshot = Some(snap);
+            checkpoint(&thread.conn)?;
             Ok(())
         })
         .await
     }
 
-    /// Put back the snapshot taken by [`Store::take_snapshot`].
-    pub async fn restore_snapshot(&self) -> Result<(), StoreError> {
-        self.run(|thread| {
-            if let Some(snap) = &thread.snapshot {
-                copy_database(snap, &mut thread.conn)?;
-            }
-            Ok(())
-        })
-        .await
+    /// Return to the state of [`Store::checkpoint_startup_state`], dropping every write since.
+    pub async fn restore_startup_state(&self) -> Result<(), StoreError> {
+        self.run(|thread| thread.discard_wal()).await
     }
 
-    /// Write everything to disk (WAL checkpoint). A no-op for an in-memory database.
+    /// Write everything to the `--db` file (a checkpoint). Nothing to do for a temporary file.
     pub async fn flush(&self) -> Result<(), StoreError> {
         if self.path.is_none() {
             return Ok(());
         }
-        self.call(|conn| conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);"))
-            .await
+        self.run(|thread| {
+            checkpoint(&thread.conn)?;
+            Ok(())
+        })
+        .await
     }
 }
 
-fn copy_database(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> {
-    let backup = rusqlite::backup::Backup::new(from, to)?;
-    // All pages in one step: the copy is atomic for readers of `to`.
-    backup.run_to_completion(i32::MAX, Duration::ZERO, None)
+/// Copy every frame of the WAL into the main file and empty the WAL.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    if busy != 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("the checkpoint could not complete".into()),
+        ));
+    }
+    Ok(())
 }
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -280,5 +474,79 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(one, 1);
+    }
+
+    async fn clients(store: &Store) -> i64 {
+        store
+            .call(|c| c.query_row("SELECT count(*) FROM ym_client", [], |r| r.get(0)))
+            .await
+            .unwrap()
+    }
+
+    async fn add_client(store: &Store, id: i64) {
+        store
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO ym_client (client_id, api_key, api_password) VALUES (?1, 'k', 'p')",
+                    [id],
+                )
+            })
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn restoring_the_startup_state_drops_every_write_since_and_only_those() {
+        let (store, _) = Store::open(None).unwrap();
+        add_client(&store, 1).await;
+        store.checkpoint_startup_state().await.unwrap();
+        add_client(&store, 2).await;
+        add_client(&store, 3).await;
+        assert_eq!(clients(&store).await, 3);
+        store.restore_startup_state().await.unwrap();
+        assert_eq!(clients(&store).await, 1);
+        add_client(&store, 4).await;
+        store.restore_startup_state().await.unwrap();
+        assert_eq!(clients(&store).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_database_file_keeps_writes_across_a_restart_and_resets_to_its_own_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.db");
+        {
+            let (store, _) = Store::open(Some(&path)).unwrap();
+            store.checkpoint_startup_state().await.unwrap();
+            add_client(&store, 1).await;
+        }
+        // The store thread closes its connection asynchronously; the next open waits for it.
+        let (store, opened) = Store::open(Some(&path)).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        store.checkpoint_startup_state().await.unwrap();
+        assert_eq!(clients(&store).await, 1);
+        add_client(&store, 2).await;
+        store.restore_startup_state().await.unwrap();
+        assert_eq!(clients(&store).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_temporary_database_is_removed_when_the_store_closes() {
+        let (store, _) = Store::open(None).unwrap();
+        let dir = store
+            .run(|t| match &t.place {
+                Place::Temp { dir, .. } => Ok(dir.clone()),
+                Place::File(_) => unreachable!(),
+            })
+            .await
+            .unwrap();
+        assert!(dir.exists());
+        drop(store);
+        for _ in 0..500 {
+            if !dir.exists() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{} is still there", dir.display());
     }
 }
