@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::clock::OutOfRange;
 use crate::faults::FaultSpec;
 use crate::journal::Filter;
 use crate::seed::{SeedDoc, SeedError};
@@ -257,10 +258,11 @@ async fn set_clock(
     let req: ClockRequest = parse_json(&body)?;
     match (req.advance_seconds, req.now, req.real) {
         (Some(secs), None, None) => {
-            let by = chrono::Duration::try_seconds(secs).ok_or_else(|| {
-                ControlError::bad_request("out of range", Some("advance_seconds".into()))
-            })?;
-            state.clock.advance(by);
+            let out_of_range = |e: OutOfRange| {
+                ControlError::bad_request(e.to_string(), Some("advance_seconds".into()))
+            };
+            let by = chrono::Duration::try_seconds(secs).ok_or_else(|| out_of_range(OutOfRange))?;
+            state.clock.try_advance(by).map_err(out_of_range)?;
         }
         (None, Some(now), None) => {
             let at = DateTime::parse_from_rfc3339(&now).map_err(|e| {
@@ -269,7 +271,10 @@ async fn set_clock(
                     Some("now".into()),
                 )
             })?;
-            state.clock.set(at.with_timezone(&Utc));
+            state
+                .clock
+                .try_set(at.with_timezone(&Utc))
+                .map_err(|e| ControlError::bad_request(e.to_string(), Some("now".into())))?;
         }
         (None, None, Some(true)) => state.clock.set_real(),
         _ => {

@@ -1,0 +1,8 @@
+//! Issue 12, hardening: bounded time and memory per request, a control plane that answers in
+//! its own JSON and cannot be driven by a foreign web page, fault rules that can fire, and a
+//! store that loses no acknowledged write. Each module reproduces the defects of one section.
+
+mod common;
+
+#[path = "hardening/clock.rs"]
+mod clock;
