@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -11,6 +12,17 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Default size of the request journal ring.
 pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
+
+/// Largest control-plane request body (a seed document). **[choice]** 512 MiB: any state
+/// document `GET /_mock/state` produces for a population of a million people (about 200 MB)
+/// posts back whole.
+pub const MAX_CONTROL_BODY_BYTES: usize = 512 * 1024 * 1024;
+
+/// Default time a request body has to arrive whole.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time a client has to complete its TLS handshake.
+pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -87,6 +99,74 @@ pub struct ServeArgs {
     /// Entries kept in the request journal (oldest dropped first); 0 turns the journal off.
     #[arg(long, env = "MEMBERMOCK_JOURNAL_LIMIT", default_value_t = DEFAULT_JOURNAL_LIMIT)]
     pub journal_limit: usize,
+
+    /// Bytes the request journal keeps at most, all entries together (oldest dropped first):
+    /// a number, or with a unit (`64MiB`, `512KiB`, `1GiB`).
+    #[arg(long, env = "MEMBERMOCK_JOURNAL_BYTES", default_value = "32MiB")]
+    pub journal_bytes: ByteSize,
+
+    /// Time a request body has to arrive whole (`10s`, `500ms`, or seconds); a body still
+    /// arriving then gets the vendor's error and its connection is closed.
+    #[arg(long, env = "MEMBERMOCK_BODY_TIMEOUT", default_value = "10s")]
+    pub body_timeout: Seconds,
+
+    /// Time a client has to complete its TLS handshake (`10s`, `500ms`, or seconds).
+    #[arg(long, env = "MEMBERMOCK_TLS_HANDSHAKE_TIMEOUT", default_value = "10s")]
+    pub tls_handshake_timeout: Seconds,
+}
+
+/// A byte count on the command line: `1048576`, `64KiB`, `32MiB`, `1GiB` (also `KB`, `MB`,
+/// `GB`, `K`, `M`, `G`, all meaning powers of 1024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (digits, unit) = s.split_at(split);
+        let n: usize = digits
+            .parse()
+            .map_err(|_| format!("expected a byte count like 33554432 or 32MiB, got `{s}`"))?;
+        let shift = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 0,
+            "k" | "kb" | "kib" => 10,
+            "m" | "mb" | "mib" => 20,
+            "g" | "gb" | "gib" => 30,
+            other => return Err(format!("unknown unit `{other}`: use KiB, MiB or GiB")),
+        };
+        n.checked_mul(1usize << shift)
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{s}` is too large"))
+    }
+}
+
+/// A duration on the command line: `10s`, `500ms`, or a number of seconds (`2.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl std::str::FromStr for Seconds {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
+            (ms, 0.001)
+        } else if let Some(secs) = t.strip_suffix('s') {
+            (secs, 1.0)
+        } else {
+            (t, 1.0)
+        };
+        let n: f64 = number
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected a duration like 10s, 500ms or 2.5, got `{s}`"))?;
+        Duration::try_from_secs_f64(n * scale)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Seconds)
+            .ok_or_else(|| format!("`{s}` must be a positive duration"))
+    }
 }
 
 /// The health URL of a server listening on `listen`: an unspecified address (0.0.0.0, ::) is
@@ -131,6 +211,12 @@ pub enum LogFormat {
 pub struct Options {
     pub trust_forwarded_proto: bool,
     pub journal_limit: usize,
+    /// Bytes the journal keeps at most.
+    pub journal_bytes: usize,
+    /// Time a request body has to arrive whole.
+    pub body_timeout: Duration,
+    /// Largest control-plane request body.
+    pub control_body_limit: usize,
 }
 
 impl Default for Options {
@@ -138,6 +224,29 @@ impl Default for Options {
         Options {
             trust_forwarded_proto: false,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
+            journal_bytes: crate::journal::DEFAULT_MAX_BYTES,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            control_body_limit: MAX_CONTROL_BODY_BYTES,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_and_durations_read_as_people_write_them() {
+        let b = |s: &str| s.parse::<ByteSize>().map(|b| b.0);
+        assert_eq!(b("33554432"), Ok(32 << 20));
+        assert_eq!(b("32MiB"), Ok(32 << 20));
+        assert_eq!(b("512 KiB"), Ok(512 << 10));
+        assert_eq!(b("1g"), Ok(1 << 30));
+        assert!(b("12 parsecs").is_err() && b("").is_err() && b("MiB").is_err());
+        let d = |s: &str| s.parse::<Seconds>().map(|d| d.0);
+        assert_eq!(d("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(d("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(d("0").is_err() && d("-1s").is_err() && d("soon").is_err() && d("1e300").is_err());
     }
 }

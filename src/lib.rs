@@ -23,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod body;
 pub mod cache;
 pub mod clock;
 pub mod config;
@@ -50,7 +51,7 @@ use axum::Router;
 use tower::ServiceExt;
 
 pub use healthcheck::healthcheck;
-pub use server::{run, ConnInfo, Listeners};
+pub use server::{run, run_with, ConnInfo, Listeners, ServeOptions};
 pub use startup::{serve, Error};
 pub use state::AppState;
 

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::config::{self, LogFormat, ServeArgs, TlsListen};
 use crate::seed::Seed;
-use crate::server::{run, Listeners};
+use crate::server::{run_with, Listeners, ServeOptions};
 use crate::state::AppState;
 use crate::store::{self, Opened, Store};
 use crate::{app, seed, tls};
@@ -150,6 +150,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let options = config::Options {
         trust_forwarded_proto: args.trust_forwarded_proto,
         journal_limit: args.journal_limit,
+        journal_bytes: args.journal_bytes.0,
+        body_timeout: args.body_timeout.0,
+        ..config::Options::default()
     };
     let state = AppState::new(store.clone(), seed, apply_seed, options, cert_pem).await?;
 
@@ -170,7 +173,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         startup_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
     banner.log(args.log_format);
-    run(Listeners { http, https }, app(state), shutdown_signal()).await;
+    let serve_options = ServeOptions {
+        tls_handshake_timeout: args.tls_handshake_timeout.0,
+    };
+    run_with(
+        Listeners { http, https },
+        serve_options,
+        app(state),
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("membermock stopped");
     store.flush().await?;
     Ok(())

@@ -4,5 +4,11 @@
 
 mod common;
 
+#[path = "support/binary.rs"]
+mod binary;
+#[path = "hardening/bodies.rs"]
+mod bodies;
 #[path = "hardening/clock.rs"]
 mod clock;
+#[path = "hardening/process.rs"]
+mod process;
