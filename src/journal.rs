@@ -324,16 +324,66 @@ pub struct Journal {
 }
 
 /// Filters of `GET /_mock/requests`.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub api: Option<String>,
     pub operation: Option<String>,
     pub tenant: Option<String>,
-    /// RFC 3339: entries at or after this instant.
-    pub since: Option<String>,
+    /// Entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
     /// The newest N matching entries.
     pub limit: Option<usize>,
+}
+
+/// A filter of `GET /_mock/requests` that cannot be read: the parameter's name and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadFilter {
+    pub name: String,
+    pub message: String,
+}
+
+impl Filter {
+    /// The filters names, in the order the error for an unknown one lists them.
+    pub const NAMES: &'static [&'static str] = &["api", "operation", "tenant", "since", "limit"];
+
+    /// Read the query string of `GET /_mock/requests`; the first bad parameter is named.
+    pub fn from_query(query: &str) -> Result<Filter, BadFilter> {
+        let mut filter = Filter::default();
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let bad = |message: String| BadFilter {
+                name: name.to_string(),
+                message,
+            };
+            if seen.iter().any(|s| *s == name) {
+                return Err(bad(format!("`{name}` is given more than once")));
+            }
+            seen.push(name.to_string());
+            match &*name {
+                "api" => filter.api = Some(value.into_owned()),
+                "operation" => filter.operation = Some(value.into_owned()),
+                "tenant" => filter.tenant = Some(value.into_owned()),
+                "since" => {
+                    let at = DateTime::parse_from_rfc3339(&value)
+                        .map_err(|e| bad(format!("not an RFC 3339 date-time (`{value}`): {e}")))?;
+                    filter.since = Some(at.with_timezone(&Utc));
+                }
+                "limit" => {
+                    let n = value
+                        .parse::<usize>()
+                        .map_err(|_| bad(format!("not a number of entries (`{value}`)")))?;
+                    filter.limit = Some(n);
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "unknown filter `{name}`; the filters are {}",
+                        Filter::NAMES.join(", ")
+                    )))
+                }
+            }
+        }
+        Ok(filter)
+    }
 }
 
 impl Journal {
@@ -452,14 +502,14 @@ impl Journal {
     }
 
     /// Matching entries, oldest first.
-    pub fn query(&self, filter: &Filter, since: Option<DateTime<Utc>>) -> Vec<Entry> {
+    pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let matching = ring.entries.iter().filter(|e| {
             let v = e.view();
             filter.api.as_deref().is_none_or(|a| e.api.name() == a)
                 && filter.operation.as_deref().is_none_or(|o| v.operation == o)
                 && filter.tenant.as_deref().is_none_or(|t| v.tenant == Some(t))
-                && since.is_none_or(|s| e.at >= s)
+                && filter.since.is_none_or(|s| e.at >= s)
         });
         let mut out: Vec<Entry> = match filter.limit {
             Some(n) => {
@@ -539,7 +589,7 @@ mod tests {
                 ("A.B.Password", "pw"),
             ],
         );
-        let e = &j.query(&Filter::default(), None)[0];
+        let e = &j.query(&Filter::default())[0];
         let params: Vec<_> = e.params().collect();
         assert_eq!(
             params,
@@ -556,16 +606,13 @@ mod tests {
         for i in 0..10 {
             record(&j, &format!("op{i}"), &[]);
         }
-        let entries = j.query(&Filter::default(), None);
+        let entries = j.query(&Filter::default());
         let ops: Vec<&str> = entries.iter().map(|e| e.view().operation).collect();
         assert_eq!(ops, ["op7", "op8", "op9"]);
-        let last = j.query(
-            &Filter {
-                limit: Some(1),
-                ..Filter::default()
-            },
-            None,
-        );
+        let last = j.query(&Filter {
+            limit: Some(1),
+            ..Filter::default()
+        });
         assert_eq!(last[0].view().operation, "op9");
     }
 
@@ -586,7 +633,7 @@ mod tests {
         let mut params: Vec<(&str, &str)> = vec![("long", &long)];
         params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         record(&j, "x", &params);
-        let e = &j.query(&Filter::default(), None)[0];
+        let e = &j.query(&Filter::default())[0];
         let kept: Vec<_> = e.params().collect();
         assert!(kept[0].1.len() < MAX_VALUE_BYTES + 40);
         assert!(kept[0]

@@ -48,7 +48,6 @@ use std::convert::Infallible;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use tower::ServiceExt;
 
 pub use healthcheck::healthcheck;
 pub use server::{run, run_with, ConnInfo, Listeners, ServeOptions};
@@ -70,11 +69,7 @@ pub fn app(state: AppState) -> Router {
 async fn dispatch(state: &AppState, control: Router, req: Request) -> Response {
     let path = req.uri().path();
     if path == "/_mock" || path.starts_with("/_mock/") {
-        let path = journal::mask_path(path).into_owned();
-        let method = req.method().clone();
-        let response = control.oneshot(req).await.unwrap_or_else(|e| match e {});
-        tracing::debug!(%method, path, status = response.status().as_u16(), "control plane");
-        response
+        control::serve(state, control, req).await
     } else if yourmembership::claims(path) {
         vendor::pipeline::<yourmembership::YourMembership>(state, req).await
     } else if smarteru::claims(path) {

@@ -10,5 +10,7 @@ mod binary;
 mod bodies;
 #[path = "hardening/clock.rs"]
 mod clock;
+#[path = "hardening/control_errors.rs"]
+mod control_errors;
 #[path = "hardening/process.rs"]
 mod process;

@@ -4,16 +4,19 @@
 
 use std::time::Instant;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
+use crate::body::Unreadable;
 use crate::clock::OutOfRange;
 use crate::faults::FaultSpec;
 use crate::journal::Filter;
@@ -21,6 +24,101 @@ use crate::seed::{SeedDoc, SeedError};
 use crate::state::AppState;
 use crate::store::seed::ApplyError;
 use crate::vendor::Api;
+
+/// Serve one control-plane request: its body read whole (bounded in bytes and time), then the
+/// router; whatever fails answers in the control plane's JSON.
+pub async fn serve(state: &AppState, control: Router, req: Request) -> Response {
+    let path = crate::journal::mask_path(req.uri().path()).into_owned();
+    let method = req.method().clone();
+    let (parts, body) = req.into_parts();
+    let limit = state.options.control_body_limit;
+    let response = match crate::body::read(body, limit, state.options.body_timeout).await {
+        Ok(body) => {
+            let req = Request::from_parts(parts, Body::from(body));
+            control.oneshot(req).await.unwrap_or_else(|e| match e {})
+        }
+        Err(unreadable) => {
+            let mut response = unreadable_body(unreadable, limit, state).into_response();
+            if unreadable.must_close() {
+                crate::body::close_after(&mut response);
+            }
+            response
+        }
+    };
+    tracing::debug!(%method, path, status = response.status().as_u16(), "control plane");
+    response
+}
+
+fn unreadable_body(unreadable: Unreadable, limit: usize, state: &AppState) -> ControlError {
+    let (status, message) = match unreadable {
+        Unreadable::TooLarge { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is longer than the control plane's limit of {limit} bytes"),
+        ),
+        Unreadable::TimedOut => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {:?} (--body-timeout)",
+                state.options.body_timeout
+            ),
+        ),
+        Unreadable::Broken => (
+            StatusCode::BAD_REQUEST,
+            "the body could not be read (connection or chunked encoding broken)".into(),
+        ),
+    };
+    ControlError {
+        status,
+        message,
+        path: None,
+    }
+}
+
+/// Any error answer that is not yet the control plane's JSON becomes it: axum's own rejections
+/// (a verb the route does not serve, a path that does not parse) answer in text or not at all.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let uri_path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = parts
+            .headers
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        format!("{method} is not served at {uri_path}; it takes {allow}")
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut json = ControlError {
+        status,
+        message,
+        path: None,
+    }
+    .into_response();
+    for (name, value) in parts.headers.iter() {
+        json.headers_mut().insert(name.clone(), value.clone());
+    }
+    json
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,6 +135,9 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/clock", get(get_clock).post(set_clock))
         .route("/_mock/tls/cert.pem", get(cert))
         .fallback(not_found)
+        // `serve` has read the body within the control plane's own limit.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(json_errors))
 }
 
 /// A control-plane error answer.
@@ -169,22 +270,11 @@ async fn state(State(state): State<AppState>) -> Result<Json<SeedDoc>, ControlEr
 
 async fn requests(
     State(state): State<AppState>,
-    Query(filter): Query<Filter>,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ControlError> {
-    let since = match filter.since.as_deref() {
-        Some(s) => Some(
-            DateTime::parse_from_rfc3339(s)
-                .map_err(|e| {
-                    ControlError::bad_request(
-                        format!("since: not an RFC 3339 date-time: {e}"),
-                        Some("since".into()),
-                    )
-                })?
-                .with_timezone(&Utc),
-        ),
-        None => None,
-    };
-    let entries = state.journal.query(&filter, since);
+    let filter = Filter::from_query(query.as_deref().unwrap_or(""))
+        .map_err(|bad| ControlError::bad_request(bad.message, Some(bad.name)))?;
+    let entries = state.journal.query(&filter);
     Ok(Json(json!({
         "count": entries.len(),
         "limit": state.journal.limit(),
@@ -219,8 +309,14 @@ async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
 
 async fn remove_fault(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> Result<Json<Value>, ControlError> {
+    let id: u64 = id.parse().map_err(|_| {
+        ControlError::bad_request(
+            format!("`{id}` is not a fault rule id (ids are numbers)"),
+            Some("id".into()),
+        )
+    })?;
     if state.faults.remove(id) {
         Ok(Json(json!({ "status": "ok" })))
     } else {
