@@ -12,5 +12,7 @@ mod bodies;
 mod clock;
 #[path = "hardening/control_errors.rs"]
 mod control_errors;
+#[path = "hardening/journal.rs"]
+mod journal;
 #[path = "hardening/process.rs"]
 mod process;

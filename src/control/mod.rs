@@ -268,18 +268,19 @@ async fn state(State(state): State<AppState>) -> Result<Json<SeedDoc>, ControlEr
     Ok(Json(doc))
 }
 
+/// The journal, streamed from a snapshot: memory stays flat however long it is.
 async fn requests(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ControlError> {
+) -> Result<Response, ControlError> {
     let filter = Filter::from_query(query.as_deref().unwrap_or(""))
         .map_err(|bad| ControlError::bad_request(bad.message, Some(bad.name)))?;
     let entries = state.journal.query(&filter);
-    Ok(Json(json!({
-        "count": entries.len(),
-        "limit": state.journal.limit(),
-        "requests": entries,
-    })))
+    let pieces = crate::journal::json_pieces(entries, state.journal.limit());
+    let body = Body::from_stream(futures_util::stream::iter(
+        pieces.map(Ok::<_, std::convert::Infallible>),
+    ));
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
