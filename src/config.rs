@@ -113,6 +113,114 @@ pub struct ServeArgs {
     /// Time a client has to complete its TLS handshake (`10s`, `500ms`, or seconds).
     #[arg(long, env = "MEMBERMOCK_TLS_HANDSHAKE_TIMEOUT", default_value = "10s")]
     pub tls_handshake_timeout: Seconds,
+
+    /// Require `Authorization: Bearer TOKEN` on the control plane (all of `/_mock/*` but
+    /// health and the certificate). Never logged.
+    #[arg(long, env = "MEMBERMOCK_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<ControlToken>,
+
+    /// Serve the control plane on its own plain-HTTP listener at ADDR instead of on the vendor
+    /// listeners, or `off` for no control plane (health and the certificate stay on the vendor
+    /// listeners either way).
+    #[arg(long, env = "MEMBERMOCK_CONTROL_LISTEN")]
+    pub control_listen: Option<ControlListen>,
+
+    /// Another host name the control plane answers to, besides loopback names, IP addresses,
+    /// one-label names and the certificate's names (repeatable; `*` for any).
+    #[arg(
+        long = "allow-host",
+        env = "MEMBERMOCK_ALLOW_HOST",
+        value_delimiter = ','
+    )]
+    pub allow_hosts: Vec<String>,
+}
+
+/// The control-plane token: compared in constant time, never shown (`Debug` prints `****`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ControlToken(String);
+
+impl ControlToken {
+    pub fn new(token: impl Into<String>) -> Result<ControlToken, String> {
+        let token = token.into();
+        if token.trim().is_empty() {
+            return Err("the control token must not be empty".into());
+        }
+        if token.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+            return Err(
+                "the control token must be printable ASCII without spaces (it travels in an \
+                 Authorization header)"
+                    .into(),
+            );
+        }
+        Ok(ControlToken(token))
+    }
+
+    /// Whether `presented` is the token, in time that does not depend on where they differ.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(presented).into()
+    }
+}
+
+impl std::fmt::Debug for ControlToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ControlToken(****)")
+    }
+}
+
+impl std::str::FromStr for ControlToken {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ControlToken::new(s)
+    }
+}
+
+/// Where the control plane is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ControlListen {
+    /// On the vendor listeners, plain HTTP and HTTPS (the default).
+    #[default]
+    Shared,
+    /// On its own plain-HTTP listener only.
+    Own(SocketAddr),
+    /// Nowhere.
+    Off,
+}
+
+impl std::str::FromStr for ControlListen {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(ControlListen::Off);
+        }
+        s.parse()
+            .map(ControlListen::Own)
+            .map_err(|e| format!("expected an address like 127.0.0.1:8081 or `off`: {e}"))
+    }
+}
+
+/// Who may use the control plane, and where.
+#[derive(Debug, Clone, Default)]
+pub struct ControlOptions {
+    pub listen: ControlListen,
+    pub token: Option<ControlToken>,
+    /// Host names added with `--allow-host`, lower-cased (`*`: any).
+    pub allow_hosts: Vec<String>,
+}
+
+impl ControlOptions {
+    pub fn from_args(args: &ServeArgs) -> ControlOptions {
+        ControlOptions {
+            listen: args.control_listen.unwrap_or_default(),
+            token: args.control_token.clone(),
+            allow_hosts: args
+                .allow_hosts
+                .iter()
+                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        }
+    }
 }
 
 /// A byte count on the command line: `1048576`, `64KiB`, `32MiB`, `1GiB` (also `KB`, `MB`,
@@ -217,6 +325,8 @@ pub struct Options {
     pub body_timeout: Duration,
     /// Largest control-plane request body.
     pub control_body_limit: usize,
+    /// Who may use the control plane, and where.
+    pub control: ControlOptions,
 }
 
 impl Default for Options {
@@ -227,6 +337,7 @@ impl Default for Options {
             journal_bytes: crate::journal::DEFAULT_MAX_BYTES,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             control_body_limit: MAX_CONTROL_BODY_BYTES,
+            control: ControlOptions::default(),
         }
     }
 }
@@ -248,5 +359,16 @@ mod tests {
         assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(d("2.5"), Ok(Duration::from_millis(2500)));
         assert!(d("0").is_err() && d("-1s").is_err() && d("soon").is_err() && d("1e300").is_err());
+    }
+
+    #[test]
+    fn the_control_token_is_never_shown_and_compares_whole() {
+        let token = ControlToken::new("s3cret-token").unwrap();
+        assert_eq!(format!("{token:?}"), "ControlToken(****)");
+        assert!(token.matches(b"s3cret-token"));
+        assert!(!token.matches(b"s3cret-toke"));
+        assert!(!token.matches(b"s3cret-tokenX"));
+        assert!(ControlToken::new("").is_err());
+        assert!(ControlToken::new("two words").is_err());
     }
 }

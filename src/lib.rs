@@ -50,7 +50,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 
 pub use healthcheck::healthcheck;
-pub use server::{run, run_with, ConnInfo, Listeners, ServeOptions};
+pub use server::{run, run_with, ConnInfo, ControlListener, Listeners, ServeOptions};
 pub use startup::{serve, Error};
 pub use state::AppState;
 
@@ -70,6 +70,8 @@ async fn dispatch(state: &AppState, control: Router, req: Request) -> Response {
     let path = req.uri().path();
     if path == "/_mock" || path.starts_with("/_mock/") {
         control::serve(state, control, req).await
+    } else if req.extensions().get::<server::ControlListener>().is_some() {
+        control::only_control_here()
     } else if yourmembership::claims(path) {
         vendor::pipeline::<yourmembership::YourMembership>(state, req).await
     } else if smarteru::claims(path) {

@@ -28,6 +28,10 @@ pub struct ConnInfo {
     pub peer: SocketAddr,
 }
 
+/// Marks a request that came in on the control plane's own listener (`--control-listen ADDR`).
+#[derive(Debug, Clone, Copy)]
+pub struct ControlListener;
+
 /// Already-bound listeners (tests bind port 0 first, then run: no sleeps).
 pub struct Listeners {
     pub http: TcpListener,
@@ -41,17 +45,21 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How the accept loops treat their connections.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ServeOptions {
     /// Longest a client may take to complete its TLS handshake: a truncated ClientHello holds
     /// a task and a socket until then.
     pub tls_handshake_timeout: Duration,
+    /// The control plane's own plain-HTTP listener (`--control-listen ADDR`); its requests are
+    /// marked [`ControlListener`].
+    pub control: Option<TcpListener>,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             tls_handshake_timeout: crate::config::DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+            control: None,
         }
     }
 }
@@ -74,6 +82,7 @@ pub async fn run_with(
         None => (None, None),
     };
     let handshake_timeout = options.tls_handshake_timeout;
+    let control = options.control;
     let mut backoff = AcceptBackoff::default();
     tokio::pin!(shutdown);
     loop {
@@ -87,7 +96,7 @@ pub async fn run_with(
                         let watcher = graceful.watcher();
                         let app = app.clone();
                         tokio::spawn(async move {
-                            serve_connection(TokioIo::new(stream), info, app, watcher).await;
+                            serve_connection(TokioIo::new(stream), info, false, app, watcher).await;
                         });
                     }
                     Err(e) => if backoff.wait(e, &mut shutdown).await { break },
@@ -104,7 +113,7 @@ pub async fn run_with(
                         tokio::spawn(async move {
                             let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
                             if let Ok(Ok(tls)) = handshake.await {
-                                serve_connection(TokioIo::new(tls), info, app, watcher).await;
+                                serve_connection(TokioIo::new(tls), info, false, app, watcher).await;
                             }
                         });
                     }
@@ -112,11 +121,27 @@ pub async fn run_with(
                     (Ok(_), None) => {}
                 }
             }
+            accepted = accept_opt(control.as_ref()) => {
+                match accepted {
+                    Ok((stream, peer)) => {
+                        backoff.reset();
+                        let _ = stream.set_nodelay(true);
+                        let info = ConnInfo { scheme: Scheme::Http, peer };
+                        let watcher = graceful.watcher();
+                        let app = app.clone();
+                        tokio::spawn(async move {
+                            serve_connection(TokioIo::new(stream), info, true, app, watcher).await;
+                        });
+                    }
+                    Err(e) => if backoff.wait(e, &mut shutdown).await { break },
+                }
+            }
             _ = &mut shutdown => break,
         }
     }
     drop(listeners.http);
     drop(https);
+    drop(control);
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
 }
 
@@ -199,6 +224,7 @@ async fn accept_opt(
 async fn serve_connection<IO>(
     io: TokioIo<IO>,
     info: ConnInfo,
+    control_listener: bool,
     app: Router,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
@@ -208,6 +234,9 @@ async fn serve_connection<IO>(
     let kill_in_service = kill.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(info);
+        if control_listener {
+            req.extensions_mut().insert(ControlListener);
+        }
         let app = app.clone();
         let kill = kill_in_service.clone();
         async move {

@@ -12,7 +12,11 @@ mod bodies;
 mod clock;
 #[path = "hardening/control_errors.rs"]
 mod control_errors;
+#[path = "hardening/guard.rs"]
+mod guard;
 #[path = "hardening/journal.rs"]
 mod journal;
+#[path = "hardening/listeners.rs"]
+mod listeners;
 #[path = "hardening/process.rs"]
 mod process;

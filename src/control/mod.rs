@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
@@ -16,11 +16,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
+pub mod guard;
+
 use crate::body::Unreadable;
 use crate::clock::OutOfRange;
+use crate::config::ControlListen;
 use crate::faults::FaultSpec;
 use crate::journal::Filter;
 use crate::seed::{SeedDoc, SeedError};
+use crate::server::ControlListener;
 use crate::state::AppState;
 use crate::store::seed::ApplyError;
 use crate::vendor::Api;
@@ -32,21 +36,67 @@ pub async fn serve(state: &AppState, control: Router, req: Request) -> Response 
     let method = req.method().clone();
     let (parts, body) = req.into_parts();
     let limit = state.options.control_body_limit;
-    let response = match crate::body::read(body, limit, state.options.body_timeout).await {
-        Ok(body) => {
-            let req = Request::from_parts(parts, Body::from(body));
-            control.oneshot(req).await.unwrap_or_else(|e| match e {})
-        }
-        Err(unreadable) => {
-            let mut response = unreadable_body(unreadable, limit, state).into_response();
-            if unreadable.must_close() {
+    let has_body = !body.is_end_stream() && body.size_hint().upper() != Some(0);
+    let admitted = where_served(state, &parts).and_then(|()| guard::check(state, &parts, has_body));
+    let response = match admitted {
+        Err(refused) => {
+            let mut response = refused.into_response();
+            // The body, if any, is not read: the connection cannot carry another request.
+            if has_body {
                 crate::body::close_after(&mut response);
             }
             response
         }
+        Ok(()) => match crate::body::read(body, limit, state.options.body_timeout).await {
+            Ok(body) => {
+                let req = Request::from_parts(parts, Body::from(body));
+                control.oneshot(req).await.unwrap_or_else(|e| match e {})
+            }
+            Err(unreadable) => {
+                let mut response = unreadable_body(unreadable, limit, state).into_response();
+                if unreadable.must_close() {
+                    crate::body::close_after(&mut response);
+                }
+                response
+            }
+        },
     };
     tracing::debug!(%method, path, status = response.status().as_u16(), "control plane");
     response
+}
+
+/// Whether this listener serves this route: health and the certificate everywhere; the rest
+/// where `--control-listen` says.
+fn where_served(state: &AppState, parts: &axum::http::request::Parts) -> Result<(), ControlError> {
+    if guard::is_public(parts.uri.path()) {
+        return Ok(());
+    }
+    let on_control_listener = parts.extensions.get::<ControlListener>().is_some();
+    let message = match state.options.control.listen {
+        ControlListen::Shared => return Ok(()),
+        ControlListen::Own(_) if on_control_listener => return Ok(()),
+        ControlListen::Own(_) => {
+            "the control plane is served on its own listener (--control-listen)"
+        }
+        ControlListen::Off => "the control plane is off (--control-listen off)",
+    };
+    Err(ControlError {
+        status: StatusCode::NOT_FOUND,
+        message: message.into(),
+        path: None,
+    })
+}
+
+/// What the control listener answers to a vendor path.
+pub fn only_control_here() -> Response {
+    ControlError {
+        status: StatusCode::NOT_FOUND,
+        message: "this listener serves only the control plane (/_mock/*); the vendor APIs are on \
+                  the other listeners"
+            .into(),
+        path: None,
+    }
+    .into_response()
 }
 
 fn unreadable_body(unreadable: Unreadable, limit: usize, state: &AppState) -> ControlError {
@@ -141,6 +191,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A control-plane error answer.
+#[derive(Debug)]
 pub struct ControlError {
     status: StatusCode,
     message: String,
@@ -185,7 +236,14 @@ impl IntoResponse for ControlError {
         if let Some(path) = self.path {
             body["path"] = Value::String(path);
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"membermock control plane\""),
+            );
+        }
+        response
     }
 }
 

@@ -201,6 +201,7 @@ async fn an_over_limit_body_drained_to_its_end_keeps_the_connection() {
 async fn a_truncated_client_hello_is_dropped_after_the_handshake_timeout() {
     let options = membermock::ServeOptions {
         tls_handshake_timeout: Duration::from_millis(200),
+        ..Default::default()
     };
     let server = net::start_with(AppState::demo().await, true, options).await;
     let mut s = TcpStream::connect(server.https.unwrap()).await.unwrap();
