@@ -376,6 +376,18 @@ const METHODS: &[(Servlet, &str, Method, Verbs)] = &[
 ];
 
 impl Method {
+    /// Every method name some servlet serves, once each, in table order (what fault rules may
+    /// target).
+    pub fn names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        for (_, name, _, _) in METHODS {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     pub fn of(servlet: Servlet, name: &str) -> Option<Method> {
         METHODS
             .iter()

@@ -966,3 +966,20 @@ fn write_group(x: &mut Xml, g: &GroupRow) {
             .plain("Status", &g.status);
     });
 }
+
+#[cfg(test)]
+mod method_names {
+    use super::*;
+
+    #[test]
+    fn every_listed_method_is_one_decode_knows() {
+        let root = super::super::package::parse(b"<SmarterU><Parameters/></SmarterU>").unwrap();
+        let params = root.child("Parameters").unwrap();
+        for method in METHODS {
+            let decoded = decode(method, params, Check::new(None));
+            assert!(!matches!(decoded, Err(SuError::UnknownMethod)), "{method}");
+        }
+        let unknown = decode("getUserGroup", params, Check::new(None));
+        assert!(matches!(unknown, Err(SuError::UnknownMethod)));
+    }
+}

@@ -41,6 +41,18 @@ pub enum Op {
 }
 
 impl Op {
+    /// Every operation a route serves (not [`Op::Unknown`]).
+    pub const ALL: [Op; 8] = [
+        Op::Authenticate,
+        Op::MemberGroupsGet,
+        Op::MemberGroupsPost,
+        Op::MemberGroupsPut,
+        Op::GroupTypes,
+        Op::MemberGroupTypes,
+        Op::Groups,
+        Op::PeopleGroups,
+    ];
+
     /// The name the journal and fault rules use.
     pub fn name(self) -> &'static str {
         match self {
@@ -169,5 +181,32 @@ mod tests {
         );
         assert!(Route::parse("/Ams/40001/Nope").is_none());
         assert!(Route::parse("/Ams").is_none());
+    }
+}
+
+#[cfg(test)]
+mod operation_list {
+    use super::Op;
+
+    /// No wildcard: a new operation does not compile until this says whether it is listed.
+    fn listed(op: Op) -> bool {
+        match op {
+            Op::Authenticate
+            | Op::MemberGroupsGet
+            | Op::MemberGroupsPost
+            | Op::MemberGroupsPut
+            | Op::GroupTypes
+            | Op::MemberGroupTypes
+            | Op::Groups
+            | Op::PeopleGroups => Op::ALL.contains(&op),
+            Op::Unknown => !Op::ALL.contains(&op),
+        }
+    }
+
+    #[test]
+    fn all_lists_every_operation_a_route_serves() {
+        for op in Op::ALL.into_iter().chain([Op::Unknown]) {
+            assert!(listed(op), "{op:?}");
+        }
     }
 }
