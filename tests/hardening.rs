@@ -12,6 +12,8 @@ mod bodies;
 mod clock;
 #[path = "hardening/control_errors.rs"]
 mod control_errors;
+#[path = "hardening/durability.rs"]
+mod durability;
 #[path = "hardening/faults.rs"]
 mod faults;
 #[path = "hardening/guard.rs"]
