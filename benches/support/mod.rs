@@ -5,5 +5,6 @@
 
 pub mod calls;
 pub mod client;
+pub mod process;
 pub mod serve;
 pub mod tls;
