@@ -28,7 +28,9 @@ use std::time::{Duration, Instant};
 
 use support::calls::{self, Call};
 use support::client::{Conn, Target};
-use support::process::{canned_answers, serve_limit, spawn_limit, spawn_mock, Process};
+use support::process::{
+    canned_answers, load_average, own_cpu, serve_limit, spawn_limit, spawn_mock, Process,
+};
 
 /// The issue's targets for vendor reads.
 const TARGET_THROUGHPUT: f64 = 0.6;
@@ -106,6 +108,8 @@ struct Tally {
     requests: usize,
     seconds: f64,
     cpu: Duration,
+    /// The load generator's (this process's) CPU time.
+    client_cpu: Duration,
     latencies: Vec<Duration>,
 }
 
@@ -122,6 +126,10 @@ impl Tally {
 
     fn cpu_per_call(&self) -> Duration {
         self.cpu / self.requests.max(1) as u32
+    }
+
+    fn client_cpu_per_call(&self) -> Duration {
+        self.client_cpu / self.requests.max(1) as u32
     }
 }
 
@@ -164,9 +172,9 @@ async fn run_load(
         }));
     }
     tokio::time::sleep_until(start.into()).await;
-    let cpu_before = server.cpu();
+    let (cpu_before, client_before) = (server.cpu(), own_cpu());
     tokio::time::sleep_until(end.into()).await;
-    let cpu_after = server.cpu();
+    let (cpu_after, client_after) = (server.cpu(), own_cpu());
     for t in tasks {
         let latencies = t.await.unwrap();
         tally.requests += latencies.len();
@@ -174,6 +182,7 @@ async fn run_load(
     }
     tally.seconds += o.seconds;
     tally.cpu += cpu_after - cpu_before;
+    tally.client_cpu += client_after - client_before;
 }
 
 fn ms(d: Duration) -> String {
@@ -196,6 +205,11 @@ async fn bench(o: Options) {
         o.seconds,
         WARM_UP.as_millis(),
         o.rounds
+    );
+    println!(
+        "machine: {} cores, load average {} (anything else running skews req/s, less so CPU/call)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
     );
 
     let mut startups = Vec::new();
@@ -326,21 +340,27 @@ async fn bench(o: Options) {
     }
 
     println!(
-        "\nserver CPU time per call, µs (user + system, all threads; ×limit: mock over limit)"
+        "\nCPU time per call, µs (user + system, all threads; ×limit: mock over limit; client: \
+         the load generator, in the limit's runs and the mock's)"
     );
     println!(
-        "{:<42} {:>9} {:>9} {:>7} {:>12}",
-        "call", "limit", "mock", "×limit", "no journal"
+        "{:<42} {:>9} {:>9} {:>7} {:>12} {:>14}",
+        "call", "limit", "mock", "×limit", "no journal", "client l / m"
     );
     for (i, call) in selected.iter().enumerate() {
         let [l, m, q] = &tallies[i];
         println!(
-            "{:<42} {:>9} {:>9} {:>7.2} {:>12}",
+            "{:<42} {:>9} {:>9} {:>7.2} {:>12} {:>14}",
             call.name,
             us(l.cpu_per_call()),
             us(m.cpu_per_call()),
             m.cpu_per_call().as_secs_f64() / l.cpu_per_call().as_secs_f64(),
             us(q.cpu_per_call()),
+            format!(
+                "{} / {}",
+                us(l.client_cpu_per_call()),
+                us(m.client_cpu_per_call())
+            ),
         );
     }
 

@@ -1,7 +1,7 @@
 //! Server processes: membermock's release binary, and the limit (the running bench binary
 //! re-run with `--serve-limit`), each optionally under a wrapper such as valgrind.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,16 +42,35 @@ impl Process {
 
     /// User + system CPU time of all its threads so far.
     pub fn cpu(&self) -> Duration {
-        let stat = self.proc_file("stat");
-        // Fields after the command name (which may hold spaces): utime and stime are the
-        // 12th and 13th, in clock ticks.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-        Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second())
+        cpu_time(&self.proc_file("stat"))
     }
+}
+
+/// This process's user + system CPU time so far (the load generator's).
+pub fn own_cpu() -> Duration {
+    cpu_time(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+/// The user + system time of a `/proc/<pid>/stat` line.
+fn cpu_time(stat: &str) -> Duration {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th, in clock ticks.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second())
+}
+
+/// The machine's load averages (1, 5, 15 minutes), as `/proc/loadavg` gives them.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -131,9 +150,21 @@ pub async fn spawn_mock(extra: &[&str]) -> (Mock, Duration) {
 
 /// [`spawn_mock`] under a wrapper command (e.g. valgrind).
 pub async fn spawn_mock_under(wrapper: &[&str], extra: &[&str]) -> (Mock, Duration) {
+    // A port picked free may be taken before the mock binds it: then try others.
+    for _ in 0..3 {
+        if let Some(spawned) = try_spawn_mock(wrapper, extra).await {
+            return spawned;
+        }
+    }
+    panic!("membermock would not start (see its errors above)");
+}
+
+async fn try_spawn_mock(wrapper: &[&str], extra: &[&str]) -> Option<(Mock, Duration)> {
     let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let https: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let patience = if wrapper.is_empty() { 20 } else { 120 };
+    // Its errors go to a file: read if it stops, never a pipe that could fill under load.
+    let mut errors = tempfile::tempfile().unwrap();
     let started = Instant::now();
     let child = command(wrapper, EXE)
         .args(["--listen", &http.to_string()])
@@ -141,11 +172,11 @@ pub async fn spawn_mock_under(wrapper: &[&str], extra: &[&str]) -> (Mock, Durati
         .args(["--log", "warn"])
         .args(extra)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(errors.try_clone().unwrap())
         .spawn()
         .expect("spawn membermock");
     // From here on, Drop stops the process whatever happens.
-    let process = Process {
+    let mut process = Process {
         child,
         _stdin: None,
     };
@@ -157,6 +188,13 @@ pub async fn spawn_mock_under(wrapper: &[&str], extra: &[&str]) -> (Mock, Durati
                     break;
                 }
             }
+        }
+        if let Ok(Some(status)) = process.child.try_wait() {
+            let mut text = String::new();
+            errors.seek(SeekFrom::Start(0)).unwrap();
+            errors.read_to_string(&mut text).unwrap();
+            eprintln!("membermock exited ({status}): {text}");
+            return None;
         }
         assert!(
             started.elapsed() < Duration::from_secs(patience),
@@ -171,14 +209,14 @@ pub async fn spawn_mock_under(wrapper: &[&str], extra: &[&str]) -> (Mock, Durati
         .await
         .unwrap();
     let https = Target::tls(https, std::str::from_utf8(pem.body).unwrap());
-    (
+    Some((
         Mock {
             process,
             http,
             https,
         },
         ready,
-    )
+    ))
 }
 
 /// The limit server process: one listener per call.
