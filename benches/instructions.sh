@@ -13,7 +13,8 @@
 # dumps the counters before and after the N calls, so start-up, seeding and warm-up cancel) and
 # (2) of N keep-alive calls to the whole release binary (callgrind_control zeroes and dumps the
 # counters around them). The limit — a minimal axum app/server answering the same bytes — is
-# measured the same way, for the ratio. Counts repeat to within about 0.1%.
+# measured the same way, for the ratio. In-process counts repeat to within 0.2%; whole-server
+# counts move by a few percent (tokio's worker wake-ups depend on timing).
 #
 # --profile splits one call's instructions by component (malloc/free, SQLite, membermock, ...)
 # and lists the costliest functions.

@@ -1,5 +1,5 @@
 //! The load benchmark: `cargo bench --bench load` (options after `--`: `--seconds N` per run,
-//! `--rounds N`, `--concurrency N`, `--only NAME`).
+//! default 1; `--rounds N`, default 4; `--concurrency N`, default 32; `--only NAME`).
 //!
 //! Measures membermock against the limit, side by side in one run. The limit is a minimal
 //! axum server (this binary re-run with `--serve-limit`) answering each call's exact bytes —
@@ -14,8 +14,12 @@
 //! share the two cores with it the same way. Each call is run `--rounds` times per server,
 //! the order reversed every round (limit, mock, no journal; then no journal, mock, limit) so
 //! drift falls on all three alike. Reported per call: requests/s, p50/p99 latency, the ratio to
-//! the limit, and each server's CPU time per call (user + system, from `/proc`), which swings
-//! less with machine noise than requests/s.
+//! the limit (and the lowest and highest of the rounds' ratios, to show the noise), and each
+//! server's CPU time per call (user + system, from `/proc`), which swings less with machine
+//! noise than requests/s, plus the load generator's own.
+//!
+//! The load is closed-loop (each connection sends its next request when the answer arrives),
+//! so at a fixed concurrency latency follows throughput: p50 ≈ connections / req/s.
 //!
 //! Then: start-up to the first healthy answer, `POST /_mock/reset` latency, and resident
 //! memory idle, with the journal full (10,000 entries), and after the load.
@@ -46,8 +50,8 @@ struct Options {
 
 fn options() -> Options {
     let mut o = Options {
-        seconds: 2.0,
-        rounds: 2,
+        seconds: 1.0,
+        rounds: 4,
         concurrency: 32,
         only: None,
         serve_limit: false,
@@ -111,11 +115,21 @@ struct Tally {
     /// The load generator's (this process's) CPU time.
     client_cpu: Duration,
     latencies: Vec<Duration>,
+    /// Requests/s of each run, in round order.
+    runs: Vec<f64>,
 }
 
 impl Tally {
     fn per_second(&self) -> f64 {
         self.requests as f64 / self.seconds
+    }
+
+    /// The lowest and highest of the rounds' ratios `self / limit`: how far the noise reached.
+    fn spread(&self, limit: &Tally) -> String {
+        let ratios = self.runs.iter().zip(&limit.runs).map(|(s, l)| s / l);
+        let low = ratios.clone().fold(f64::INFINITY, f64::min);
+        let high = ratios.fold(0.0, f64::max);
+        format!("{low:.2}–{high:.2}")
     }
 
     fn percentile(&mut self, p: f64) -> Duration {
@@ -175,11 +189,14 @@ async fn run_load(
     let (cpu_before, client_before) = (server.cpu(), own_cpu());
     tokio::time::sleep_until(end.into()).await;
     let (cpu_after, client_after) = (server.cpu(), own_cpu());
+    let mut requests = 0;
     for t in tasks {
         let latencies = t.await.unwrap();
-        tally.requests += latencies.len();
+        requests += latencies.len();
         tally.latencies.extend(latencies);
     }
+    tally.requests += requests;
+    tally.runs.push(requests as f64 / o.seconds);
     tally.seconds += o.seconds;
     tally.cpu += cpu_after - cpu_before;
     tally.client_cpu += client_after - client_before;
@@ -300,20 +317,22 @@ async fn bench(o: Options) {
     eprintln!();
 
     println!(
-        "\nthroughput, requests/s (×limit: the mock's share of the limit's; target ≥ {TARGET_THROUGHPUT})"
+        "\nthroughput, requests/s (×limit: the mock's share of the limit's, target ≥ {TARGET_THROUGHPUT}; \
+         rounds: lowest–highest of the rounds' shares)"
     );
     println!(
-        "{:<42} {:>9} {:>9} {:>7} {:>12} {:>7}",
-        "call", "limit", "mock", "×limit", "no journal", "×limit"
+        "{:<42} {:>9} {:>9} {:>7} {:>11} {:>12} {:>7}",
+        "call", "limit", "mock", "×limit", "rounds", "no journal", "×limit"
     );
     for (i, call) in selected.iter().enumerate() {
         let [l, m, q] = &tallies[i];
         println!(
-            "{:<42} {:>9.0} {:>9.0} {:>7.2} {:>12.0} {:>7.2}",
+            "{:<42} {:>9.0} {:>9.0} {:>7.2} {:>11} {:>12.0} {:>7.2}",
             call.name,
             l.per_second(),
             m.per_second(),
             m.per_second() / l.per_second(),
+            m.spread(l),
             q.per_second(),
             q.per_second() / l.per_second(),
         );
