@@ -27,6 +27,11 @@
 #[path = "support/mod.rs"]
 mod support;
 
+/// The limit server runs in this binary (`--serve-limit`): it gets the allocator membermock's
+/// binary ships with, so the comparison is allocator against allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
