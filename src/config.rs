@@ -199,6 +199,24 @@ impl std::str::FromStr for ControlListen {
     }
 }
 
+/// The name in `name`, `name:port`, `[v6]` or `[v6]:port`, without a trailing dot: a port is
+/// not part of the name (`membermock:8080` means `membermock`).
+fn host_without_port(h: &str) -> &str {
+    let name = if let Some(rest) = h.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        match h.rsplit_once(':') {
+            Some((name, port))
+                if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                name
+            }
+            _ => h,
+        }
+    };
+    name.trim_end_matches('.')
+}
+
 /// Who may use the control plane, and where.
 #[derive(Debug, Clone, Default)]
 pub struct ControlOptions {
@@ -216,7 +234,7 @@ impl ControlOptions {
             allow_hosts: args
                 .allow_hosts
                 .iter()
-                .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
+                .map(|h| host_without_port(h.trim()).to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect(),
         }
@@ -359,6 +377,22 @@ mod tests {
         assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(d("2.5"), Ok(Duration::from_millis(2500)));
         assert!(d("0").is_err() && d("-1s").is_err() && d("soon").is_err() && d("1e300").is_err());
+    }
+
+    #[test]
+    fn allowed_hosts_lose_their_port_and_case() {
+        let cli = Cli::parse_from([
+            "membermock",
+            "--allow-host",
+            "Membermock:8080,[::1]:9,x.example.,*",
+            "--allow-host",
+            "fe80::1",
+        ]);
+        let control = ControlOptions::from_args(&cli.serve);
+        assert_eq!(
+            control.allow_hosts,
+            ["membermock", "::1", "x.example", "*", "fe80::1"]
+        );
     }
 
     #[test]

@@ -136,7 +136,13 @@ fn allowed_by_flag(state: &AppState, name: &str) -> bool {
 
 fn host_allowed(state: &AppState, authority: &str) -> bool {
     let name = host_name(authority);
-    if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace() || b == b'/') {
+    // What a browser sends is ASCII letters, digits, `-`, `.` (and `:` in IPv6); anything else
+    // is no name of ours.
+    let plausible = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(&b));
+    if !plausible {
         return allowed_by_flag(state, "*");
     }
     name.parse::<IpAddr>().is_ok()

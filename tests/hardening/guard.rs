@@ -125,6 +125,8 @@ async fn a_host_that_is_not_one_of_the_mocks_names_is_a_421() {
         "evil.example:8080",
         "rebind.attacker.test.",
         "a.b",
+        "bad host",
+        "ex\u{e4}mple",
     ] {
         for (method, uri) in [
             ("GET", "/_mock/state"),
