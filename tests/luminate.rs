@@ -100,6 +100,32 @@ pub fn expect_redacted(resp: &Resp, status: u16, golden: &str, secrets: &[(&str,
     common::assert_golden(&format!("luminate/{golden}"), &redacted);
 }
 
+/// The values of fields that change from run to run (tokens, nonces, times), read from a JSON
+/// (`"name":"value"`) or XML (`<name>value</name>`) body: the first occurrence of each.
+pub fn volatile(resp: &Resp, names: &[&'static str]) -> Vec<(&'static str, String)> {
+    let text = resp.text();
+    names
+        .iter()
+        .filter_map(|name| {
+            let (open, close) = if text.starts_with('{') {
+                (format!("\"{name}\":\""), "\"".to_string())
+            } else {
+                (format!("<{name}>"), format!("</{name}>"))
+            };
+            let start = text.find(&open)? + open.len();
+            let end = start + text[start..].find(&close)?;
+            Some((*name, text[start..end].to_string()))
+        })
+        .collect()
+}
+
+/// As [`expect`], with the values of the named volatile fields replaced by their names.
+pub fn expect_volatile(resp: &Resp, status: u16, golden: &str, names: &[&'static str]) {
+    let found = volatile(resp, names);
+    let pairs: Vec<(&str, &str)> = found.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    expect_redacted(resp, status, golden, &pairs);
+}
+
 fn xml_root(xml: &str) -> String {
     let start = xml.find("?>\n<").expect("XML declaration then the root") + 4;
     xml[start..].split([' ', '>']).next().unwrap().to_string()

@@ -35,10 +35,12 @@
 
 pub mod auth;
 pub mod command;
+pub mod cors;
 pub mod errors;
 pub mod methods;
 pub mod render;
 pub mod sites;
+pub mod table;
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -50,9 +52,10 @@ use crate::vendor::{Api, Head, Label, Scheme, Vendor};
 use crate::wire::form::Params;
 
 use auth::{Caller, Need};
-use command::{Command, Creds, LumRequest, Method, Redirects, Target};
+use command::{Command, Creds, LumRequest, Redirects, Target};
 use errors::LumError;
 use methods::{Ctx, Reply};
+use table::{Method, MethodRow, Servlet, Verbs};
 
 /// Whether a path belongs to Luminate: `/site/{Servlet}` or `/{org}/site/{Servlet}`.
 pub fn claims(path: &str) -> bool {
@@ -63,8 +66,10 @@ pub fn claims(path: &str) -> bool {
         segments.next(),
         segments.next(),
     ) {
-        (Some("site"), Some(s), None, None) => !s.is_empty(),
+        // A trailing slash after the servlet is a Flash client's (`CRConsAPI/?v=1.0`).
+        (Some("site"), Some(s), None | Some(""), None) => !s.is_empty(),
         (Some(_), Some("site"), Some(s), None) => !s.is_empty(),
+        (Some(_), Some("site"), Some(s), Some("")) => !s.is_empty() && segments.next().is_none(),
         _ => false,
     }
 }
@@ -94,6 +99,7 @@ impl Vendor for Luminate {
             }
         };
         LumRequest {
+            row: LumRequest::route(&target, &params),
             target,
             params,
             form_ok: form.is_ok(),
@@ -116,7 +122,12 @@ impl Vendor for Luminate {
 
     fn journal(_head: &Head, request: &LumRequest, params: &mut journal::Params<'_>) {
         for (name, value, _) in request.params.iter() {
-            params.push(name, value);
+            // Secrets only Luminate has: a new constituent's password and SSO nonces.
+            if name == "user_password" || name == "nonce" {
+                params.push_raw(name, journal::MASK);
+            } else {
+                params.push(name, value);
+            }
         }
         if request.target.jsessionid.is_some() {
             // The path suffix is a session id too: journaled, masked by its name.
@@ -124,11 +135,13 @@ impl Vendor for Luminate {
         }
     }
 
-    fn vendor_error(_head: &Head, request: &LumRequest, code: &str) -> Response {
-        render::error(
+    fn vendor_error(head: &Head, request: &LumRequest, code: &str) -> Response {
+        let mut response = render::error(
             command::style(|n| request.params.get(n)),
             &LumError::Injected(code.to_string()),
-        )
+        );
+        cors::decorate(request, &head.parts.headers, &mut response);
+        response
     }
 
     fn unreadable_body(head: &Head) -> Response {
@@ -182,8 +195,18 @@ impl Outcome {
     }
 }
 
-/// Every Luminate request: run it, then answer in the requested style (or redirect).
+/// Every Luminate request: a CORS preflight is answered at once; anything else is run, then
+/// answered in the requested style (or redirected), with the CORS headers its origin gets.
 async fn handle(state: &AppState, head: &Head, request: &LumRequest) -> Response {
+    if let Some(response) = cors::preflight(request, &head.parts.headers, &head.parts.method) {
+        return response;
+    }
+    let mut response = answer(state, head, request).await;
+    cors::decorate(request, &head.parts.headers, &mut response);
+    response
+}
+
+async fn answer(state: &AppState, head: &Head, request: &LumRequest) -> Response {
     let mut style = command::style(|n| request.params.get(n));
     let outcome = run(state, head, request).await;
     if let Some(site) = &request.site {
@@ -221,12 +244,10 @@ async fn handle(state: &AppState, head: &Head, request: &LumRequest) -> Response
         Err(e) => {
             let mut response = render::error(style, e);
             if *e == LumError::WrongVerb {
-                if let Some(verbs) = verbs_of(request) {
-                    response.headers_mut().insert(
-                        axum::http::header::ALLOW,
-                        HeaderValue::from_static(verbs.allow_header()),
-                    );
-                }
+                response.headers_mut().insert(
+                    axum::http::header::ALLOW,
+                    HeaderValue::from_static(verbs_of(request).allow_header()),
+                );
             }
             response
         }
@@ -241,27 +262,24 @@ fn session_cookie(jsessionid: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("JSESSIONID={jsessionid}; Path=/; HttpOnly")).ok()
 }
 
-/// The verbs the named method takes on this servlet.
-fn verbs_of(request: &LumRequest) -> Option<command::Verbs> {
-    Method::verbs(request.target.servlet?, request.method_name()?)
+/// The verbs the named method takes on this servlet; **[choice]** a method the servlet does
+/// not serve takes only POST (so a GET naming no method of the servlet is 405).
+fn verbs_of(request: &LumRequest) -> Verbs {
+    request.row.map_or(Verbs::Post, |r| r.verbs)
 }
 
 /// The validation order: verb (405) → `method` (6) → `v` / `response_format` / redirect
-/// parameters (9) → `api_key` (2) → IP filter (4) → credentials (3/5/7) → method parameters (9)
-/// → lookup (16/8/14); then the method itself, in one store call.
+/// parameters (9) → `api_key` (2) → IP filter (4) → credentials (3/5/7) → rights (3/14) →
+/// method parameters (9 and the method's own codes) → lookup (16/8/14); then the method
+/// itself, in one store call.
 async fn run(state: &AppState, head: &Head, request: &LumRequest) -> Outcome {
     let params = &request.params;
-    // A verb a method does not take is refused first, even before the method is checked; a
-    // method the servlet does not serve takes only POST.
-    let verbs = verbs_of(request).unwrap_or(command::Verbs::Post);
-    if !verbs.allows(&head.parts.method) {
+    // A verb a method does not take is refused first, even before the method is checked.
+    if !verbs_of(request).allows(&head.parts.method) {
         return Outcome::early(LumError::WrongVerb);
     }
     // **[choice]** A servlet the mock does not serve has no methods: code 6.
-    let Some(servlet) = request.target.servlet else {
-        return Outcome::early(LumError::UnknownMethod);
-    };
-    let Some(method) = request.method() else {
+    let (Some(servlet), Some(row)) = (request.target.servlet, request.row) else {
         return Outcome::early(LumError::UnknownMethod);
     };
     if params.get("v") != Some("1.0") {
@@ -281,7 +299,7 @@ async fn run(state: &AppState, head: &Head, request: &LumRequest) -> Outcome {
     } else {
         None
     };
-    let result = call(state, head, request, servlet, method).await;
+    let result = call(state, head, request, servlet, row).await;
     Outcome { redirects, result }
 }
 
@@ -290,8 +308,8 @@ async fn call(
     state: &AppState,
     head: &Head,
     request: &LumRequest,
-    servlet: command::Servlet,
-    method: Method,
+    servlet: Servlet,
+    row: &'static MethodRow,
 ) -> Result<Reply, LumError> {
     if request.store_failed {
         return Err(LumError::Internal);
@@ -300,8 +318,10 @@ async fn call(
     let site = request.site.clone().ok_or(LumError::ApiKey)?;
     auth::check_api_key(&site, command::non_empty(&request.params, "api_key"))?;
     auth::check_ip(&site, head.peer)?;
+    let method = row.method;
+    let right = row.right;
     let command = Command::decode(method, &request.params);
-    let need = method.need(servlet);
+    let need = row.need(servlet);
     // An API administrator who logged in before is known without the store.
     let known_admin = match (
         need,
@@ -309,7 +329,7 @@ async fn call(
         command::non_empty(&request.params, "login_password"),
     ) {
         (Need::Admin, Some(name), Some(password)) => match site.known_admin(name, password) {
-            Some(Ok(cons_id)) => Some(cons_id),
+            Some(Ok(admin)) => Some(admin),
             Some(Err(())) => return Err(LumError::AdminLogin),
             None => None,
         },
@@ -322,26 +342,21 @@ async fn call(
     };
     let ctx = Ctx {
         now_ms: crate::store::unix_ms(state.clock.now()),
-        site_base: if method == Method::GetLoginUrl {
-            site_base(head, &request.target)
-        } else {
-            String::new()
-        },
-        jsessionid: match method {
-            Method::Login | Method::GetLoginUrl => {
-                command::jsessionid(&request.params, &request.target, &head.parts.headers)
-                    .map(str::to_string)
+        site_base: match method {
+            Method::GetLoginUrl | Method::Login | Method::LoginTest => {
+                site_base(head, &request.target)
             }
-            _ => None,
+            _ => String::new(),
         },
     };
     let writes = command.as_ref().is_ok_and(Command::writes);
     let apply = move |conn: &rusqlite::Connection| -> rusqlite::Result<Result<Reply, LumError>> {
         let result = (|| -> Result<Reply, Fail> {
             let caller = match known_admin {
-                Some(cons_id) => Caller::Admin(cons_id),
+                Some(admin) => Caller::Admin(admin),
                 None => auth::authenticate(conn, &site, need, &creds, ctx.now_ms)?,
             };
+            auth::require(&caller, right)?;
             methods::execute(conn, &site, &caller, command?, &ctx)
         })();
         match result {
