@@ -13,6 +13,8 @@ mod hostile;
 mod methods;
 #[path = "luminate/server.rs"]
 mod server;
+#[path = "luminate/table.rs"]
+mod table;
 
 use axum::body::Body;
 use axum::http::Request;
