@@ -11,6 +11,8 @@ mod clients;
 mod hostile;
 #[path = "luminate/methods.rs"]
 mod methods;
+#[path = "luminate/profile.rs"]
+mod profile;
 #[path = "luminate/server.rs"]
 mod server;
 #[path = "luminate/table.rs"]
