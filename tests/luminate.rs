@@ -7,6 +7,8 @@ mod common;
 mod client;
 #[path = "luminate/clients.rs"]
 mod clients;
+#[path = "luminate/cors.rs"]
+mod cors;
 #[path = "luminate/hostile.rs"]
 mod hostile;
 #[path = "luminate/methods.rs"]
