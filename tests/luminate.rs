@@ -3,6 +3,8 @@
 
 mod common;
 
+#[path = "luminate/browser.rs"]
+mod browser;
 #[path = "luminate/client.rs"]
 mod client;
 #[path = "luminate/clients.rs"]
