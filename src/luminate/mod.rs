@@ -1,37 +1,45 @@
 //! # Luminate Online Constituent API (`CRConsAPI` / `SRConsAPI`, `CRGroupAPI` / `SRGroupAPI`)
 //!
-//! Emulated: `POST /{org}/site/{Servlet}` and `/site/{Servlet}` (the default site), tolerant of
-//! the `;jsessionid=` suffix; parameters from the query string, urlencoded and multipart
-//! bodies (a body value wins). Methods: `getUserGroups` and `getUser` for API administrators
-//! and for logged-in constituents; `login`, `getLoginUrl`, `loginTest`, `logout`,
-//! `getSingleSignOnToken`; `update` / `createOrUpdate` (group membership, names);
-//! `getGroupMembers`, `getGroupInfo`, `listGroups`. XML (default) and JSON with the vendor's
-//! quirks; `errorResponse` with 403 / 405 / `suppress_response_codes`; client-API redirects,
-//! optionally signed.
+//! Emulated: `POST` (and `GET` where a method's page lists it) on `/{org}/site/{Servlet}` and
+//! `/site/{Servlet}` (the default site), tolerant of the `;jsessionid=` suffix and a trailing
+//! slash; parameters from the query string, urlencoded and multipart bodies (a body value
+//! wins). Methods, each on exactly the servlets and verbs of its own page ([`table`]):
+//! `login`, `getLoginUrl`, `loginTest`, `logout`, `getSingleSignOnToken`; `getUser`,
+//! `getUserGroups`, `update`, `createOrUpdate`, `create`, `isEmailValid`, `listUserFields`,
+//! `getUserTransactions`, `getGroupMembers`; the Group API's `getGroupInfo` and `listGroups`.
+//! XML (default) and JSON with the vendor's quirks; `errorResponse` with the error-codes
+//! pages' codes and texts, 403 / 405 / `suppress_response_codes`; client-API redirects,
+//! optionally signed; CORS for browser pages on the site's allowed domains ([`cors`]).
 //!
-//! Not emulated: the rest of the Constituent API (interests, transactions, surveys...),
-//! `center_id`/`source`/`sub_source` effects (they are only journaled), the login *page*
-//! behind `getLoginUrl`'s URL, and constituent fields beyond name, email, member id and user
-//! name.
+//! Not emulated: the rest of the Constituent API (interests, surveys, interactions...) and the
+//! other APIs, transactions (always none), `center_id`/`source`/`sub_source` effects (only
+//! journaled), the pages behind `getLoginUrl`'s URL, `EstablishSession`, and constituent
+//! fields beyond name, email, member id, user name and password.
 //!
 //! Every request runs the same steps in the order of luminate.md §4: verb (405) → `method` (6)
 //! → `v` / `response_format` / redirect parameters (9) → `api_key` (2) → IP filter (4) →
-//! credentials (3/5/7) → method parameters (9) → lookup (16/8/14) → the store → the answer.
+//! credentials (3/5/7) → rights (3/14) → method parameters (9, 10, 22, 23, 25, 35, 50) →
+//! lookup (16/8/14/15) → the store → the answer (with its CORS headers).
 //!
-//! **[choice]** decisions (each lives in one constant or commented function):
-//! - `getUserGroups` is POST-only (405 + `Allow: POST`); every other method also takes GET,
-//!   because luminateExtend sends `getLoginUrl` (and, before 1.7, every call) as GET — [`command::Verbs`];
-//! - a servlet the mock does not serve and an unknown org answer code 6 and code 2 — `run`;
-//! - error messages — [`errors::message_for`]; `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`];
-//! - content types, XML layout — [`render`]; redirect precedence, `ts`/`sig` — [`command`];
-//! - token lifetimes, shapes, routing id, page sizes, name limits, `groupInfo` fields, logout
-//!   message — [`methods`];
+//! **[choice]** decisions (each lives in one constant or commented function; docs/luminate.md
+//! lists them all):
+//! - a method the servlet does not serve takes only POST; an unknown servlet answers code 6,
+//!   an unknown org code 2 — `verbs_of`, `run`, `call`;
+//! - error messages are the first sentence of each code's text — [`errors::message_for`];
+//!   `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`]; the Group API refuses with 3
+//!   — [`errors::LumError::NoRight`];
+//! - content types, XML layout, element orders and values the pages do not show (`groupInfo`,
+//!   `isEmailValid`, `listUserFields`) — [`render`];
+//! - redirect precedence, `ts`/`sig`, `JSESSIONID` precedence, field limits, list criteria,
+//!   transaction filters — [`command`];
+//! - token lifetimes and shapes, routing id, page sizes, `loginTest`'s signature, `create`'s
+//!   duplicate rule — [`methods`];
+//! - CORS: client servlets only, Luminate's domain matching, preflight answers — [`cors`];
 //! - answers that hand out a session also set the `JSESSIONID` cookie — `session_cookie`;
-//! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay in
-//!   it, `logout` ends all of it (angular-luminate-utils re-asks `getLoginUrl` with its first
-//!   JSESSIONID after `login`) — [`methods::execute`];
-//! - `getLoginUrl` with `NONCE_TOKEN=<loginResponse.nonce>` reaches the session that logged in,
-//!   once, for 5 minutes (luminateExtend's step after `login`) — [`methods::NONCE_TTL_MS`].
+//! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay
+//!   in it, `logout` ends all of it — [`methods::execute`];
+//! - a nonce (`login`, `getLoginUrl`, `getSingleSignOnToken`) given back as `NONCE_TOKEN`
+//!   reaches its session once, for 5 minutes — [`methods::NONCE_TTL_MS`].
 
 pub mod auth;
 pub mod command;
