@@ -128,7 +128,10 @@ impl TryFrom<RawEffect> for Effect {
 /// route table.
 pub fn operations(api: Api) -> Vec<&'static str> {
     match api {
-        Api::Luminate => crate::luminate::command::Method::names(),
+        Api::Luminate => crate::luminate::table::METHODS
+            .iter()
+            .map(|row| row.name)
+            .collect(),
         Api::SmarterU => crate::smarteru::methods::METHODS.to_vec(),
         Api::YourMembership => crate::yourmembership::route::Op::ALL
             .iter()
