@@ -11,11 +11,13 @@
 //!
 //! A request enters through [`server`] (plain HTTP or HTTPS listener; each request learns its
 //! [`vendor::Scheme`] and peer), passes [`app`]'s router, and is dispatched by path prefix:
-//! `/_mock/*` to the [`control`] plane, everything else to the vendor that claims the path.
-//! Every vendor request then follows the same pipeline ([`vendor`]): the body is read with a
-//! size limit, the vendor classifies it into an [`vendor::Operation`] (api, tenant, operation),
-//! [`faults`] may replace or delay the answer, the vendor's handler decodes → authenticates →
-//! applies to the [`store`] → renders its wire format, and the [`journal`] records the call.
+//! `/_mock/*` to the [`control`] plane (which first checks who is asking,
+//! [`control::guard`]), everything else to the vendor that claims the path. Every vendor
+//! request then follows the same pipeline ([`vendor`]): the body is read bounded in bytes and
+//! time ([`body`]) and decoded once into the vendor's request, labelled with api, tenant and
+//! operation ([`vendor::Label`]); [`faults`] may replace or delay the answer; the vendor's
+//! handler authenticates → applies to the [`store`] → renders its wire format; and the
+//! [`journal`] records the call.
 //!
 //! State lives in SQLite ([`store`]), owned by one thread; handlers reach it by message. The
 //! [`seed`] document fills it at start and through the control plane. [`clock`] is the one
