@@ -779,12 +779,12 @@ pub fn write(
             let account = caller.account_id;
             if let Some(email) = &fields.email {
                 if q::identity_taken(tx, account, &user.id, &UserRef::Email(email.clone()))? {
-                    return Err(SuError::EmailTaken);
+                    return Err(SuError::EmailTaken(Prefix::Uu));
                 }
             }
             if let Some(id) = &fields.employee_id {
                 if q::identity_taken(tx, account, &user.id, &UserRef::EmployeeId(id.clone()))? {
-                    return Err(SuError::EmployeeIdTaken);
+                    return Err(SuError::EmployeeIdTaken(Prefix::Uu));
                 }
             }
             q::update_user_info(
@@ -847,7 +847,7 @@ fn supervisor_id(
     found
         .map(|u| u.id)
         .filter(|id| id != user_id)
-        .ok_or_else(|| SuError::SupervisorNotFound(name.to_string()))
+        .ok_or_else(|| SuError::SupervisorNotFound(Prefix::Uu, name.to_string()))
 }
 
 fn visible_user(

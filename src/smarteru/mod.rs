@@ -20,7 +20,8 @@
 //! - SU:01 for a body over the 4 MiB limit, as a PHP service whose `post_max_size` is
 //!   exceeded sees an empty POST (`SmarterU::unreadable_body`);
 //! - a `Package` field sent twice is SU:02 ([`package::Field::Repeated`]);
-//! - nesting and element limits ([`package::MAX_DEPTH`], [`package::MAX_ELEMENTS`]);
+//! - nesting, element and attribute limits ([`package::MAX_DEPTH`], [`package::MAX_ELEMENTS`],
+//!   [`package::MAX_ATTRIBUTES`]);
 //! - an empty `AccountAPI`/`UserAPI`/`Method` counts as missing ([`Envelope::read`]);
 //! - a repeated envelope element is SU:13 ([`Envelope::read`]);
 //! - any path under `/apiv2/` is the endpoint ([`claims`]);
@@ -96,9 +97,10 @@ impl Vendor for SmarterU {
 
     async fn decode(state: &AppState, head: &Head, body: Bytes) -> SuRequest {
         let field = package::field(&head.parts.headers, &body).await;
-        let root = match &field {
-            package::Field::Found(bytes) => package::parse(bytes),
-            _ => Err(SuError::NoPackage),
+        let root = match field {
+            package::Field::Found(bytes) => package::parse_bytes(bytes).await,
+            package::Field::Missing => Err(SuError::NoPackage),
+            package::Field::Repeated => Err(SuError::RepeatedPackage),
         };
         let account_key = root
             .as_ref()
@@ -119,20 +121,16 @@ impl Vendor for SmarterU {
         let step = if !served_over_https_post(head, &body) {
             Err(SuError::NoPostData)
         } else {
-            match (&field, &root) {
-                (package::Field::Missing, _) => Err(SuError::NoPackage),
-                (package::Field::Repeated, _) => Err(SuError::RepeatedPackage),
-                (package::Field::Found(_), Err(e)) => Err(e.clone()),
-                (package::Field::Found(_), Ok(root)) => {
-                    Envelope::read(root).map(|envelope| Ready {
-                        user_api: envelope.user_api.to_string(),
-                        command: Some(methods::decode(
-                            envelope.method,
-                            envelope.parameters,
-                            Check::new(envelope.unexpected.map(str::to_string)),
-                        )),
-                    })
-                }
+            match &root {
+                Err(e) => Err(e.clone()),
+                Ok(root) => Envelope::read(root).map(|envelope| Ready {
+                    user_api: envelope.user_api.to_string(),
+                    command: Some(methods::decode(
+                        envelope.method,
+                        envelope.parameters,
+                        Check::new(envelope.unexpected.map(str::to_string)),
+                    )),
+                }),
             }
         };
         SuRequest {
