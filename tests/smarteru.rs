@@ -5,6 +5,9 @@ mod common;
 #[path = "smarteru/clients.rs"]
 mod clients;
 
+#[path = "smarteru/writes.rs"]
+mod writes;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;

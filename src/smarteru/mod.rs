@@ -9,11 +9,13 @@
 //!
 //! Emulated: `getUserGroups` with the who-has-access rules, `getUser`, `listUsers` (matchers,
 //! sorting, group/home-group/status/date filters), `getGroup`, `listGroups`, `updateGroup`
-//! (group membership, home group, permissions, status) and `updateUser` (email, employee ID,
-//! names, timezone, status, home group, supervisors, group membership and permissions). Not
-//! emulated: every other method (SU:11), creating users or groups, renaming groups, profile
-//! fields other than those, learning modules, subscription variants, venues, wages, tags,
-//! teams, custom fields.
+//! (group membership, home group, permissions in both shapes, status), `updateUser` (email,
+//! employee ID, names, timezone, status, home group, supervisors, group membership and
+//! permissions), `createUser` (identity, names, timezone, status, home group, groups with
+//! permissions, supervisors) and `createGroup` (name, GroupID, status, users with home group and
+//! permissions). Not emulated: every other method (SU:11), owners and administrators created
+//! through the API, renaming groups, profile fields other than those, learning modules,
+//! subscription variants, venues, wages, tags, teams, custom fields.
 //!
 //! **[choice]** decisions, each defined once next to the code it governs:
 //! - SU:01 for a GET or an empty POST as well as for plain HTTP ([`served_over_https_post`]);
@@ -38,7 +40,10 @@
 //! - `Timezone` in `updateUser`: a display value is kept, a known provided name is mapped, any
 //!   other name is ignored ([`timezone`]);
 //! - `listUsers` dates, matchers, sorting and the `Teams`/`Tags2` filters matching nobody
-//!   ([`methods`], [`crate::store::smarteru`]).
+//!   ([`methods`], [`crate::store::smarteru`]);
+//! - permissions without `Action` are granted; what `createUser` and `createGroup` require, who
+//!   may call them, how new ids are chosen ([`methods`]);
+//! - every method-specific code but GU:03 and GG:03, and its text ([`errors`]).
 
 pub mod accounts;
 pub mod errors;
