@@ -595,3 +595,58 @@ async fn any_stored_value_gives_well_formed_xml() {
         );
     }
 }
+
+/// Created users and groups survive `GET /_mock/state` → reset → `POST /_mock/seed`.
+#[tokio::test]
+async fn created_users_and_groups_survive_a_state_dump_and_reseed() {
+    let (app, _) = demo().await;
+    expect_success(
+        &app,
+        &create_group(ADMIN, "Dock", "<GroupID>D-1</GroupID>", ""),
+        "createGroup",
+    )
+    .await;
+    expect_success(
+        &app,
+        &create_user(
+            ADMIN,
+            NEW_INFO,
+            "<HomeGroup>Dock</HomeGroup>",
+            "<Group><GroupName>Retail</GroupName><GroupPermissions><Permission><Code>MARKER</Code>\
+             </Permission></GroupPermissions></Group>",
+        ),
+        "createUser",
+    )
+    .await;
+    let reads = [
+        package(
+            ACCOUNT,
+            ADMIN,
+            "getUser",
+            "<User><EmployeeID>E-300</EmployeeID></User>",
+        ),
+        gug(ADMIN, "<Email>new@example.com</Email>"),
+        package(
+            ACCOUNT,
+            ADMIN,
+            "getGroup",
+            "<Group><GroupID>D-1</GroupID></Group>",
+        ),
+    ];
+    let mut before = Vec::new();
+    for xml in &reads {
+        before.push(call(&app, xml).await.text());
+    }
+    let state = send(&app, common::get("/_mock/state")).await.json();
+    send(
+        &app,
+        Request::post("/_mock/reset").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let seeded = send(&app, common::post_json("/_mock/seed", &state)).await;
+    assert_eq!(seeded.status, StatusCode::OK, "{}", seeded.text());
+    for (xml, expected) in reads.iter().zip(before) {
+        assert!(expected.contains("<Result>Success</Result>"), "{expected}");
+        assert_eq!(call(&app, xml).await.text(), expected);
+    }
+}

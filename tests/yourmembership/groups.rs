@@ -359,6 +359,37 @@ async fn catalogue_writes_answer_in_jsv_and_xml_too() {
     check(&r, StatusCode::OK, XML, None, "groups_updated.xml");
 }
 
+#[tokio::test]
+async fn written_groups_survive_a_state_dump_and_reseed() {
+    let (app, _) = app().await;
+    let s = admin(&app).await;
+    let r = write(
+        &app,
+        "POST",
+        &s,
+        json!({"TypeID": 3, "Name": "Zig", "GroupCode": "ZIG", "Hidden": true, "Membership": 1,
+               "WelcomeContent": "<p>Hi</p>"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let before = get_as(&app, GROUPS, &s).await.json()["GroupTypeList"].clone();
+    let state = send(&app, get("/_mock/state")).await.json();
+    send(
+        &app,
+        Request::post("/_mock/reset").body(Body::empty()).unwrap(),
+    )
+    .await;
+    let seeded = send(&app, post_json("/_mock/seed", &state)).await;
+    assert_eq!(seeded.status, StatusCode::OK, "{}", seeded.text());
+    assert_eq!(send(&app, get("/_mock/state")).await.json(), state);
+    let s = admin(&app).await;
+    // (`reset` puts the real clock back: only the catalogue is compared.)
+    assert_eq!(
+        get_as(&app, GROUPS, &s).await.json()["GroupTypeList"],
+        before
+    );
+}
+
 // ---------------------------------------------------------------- SortIndex
 
 #[tokio::test]
