@@ -57,8 +57,10 @@ pub enum Command {
         profile: ProfileChange,
         groups: Vec<(GroupRef, Change)>,
     },
-    CreateUser(NewUser),
-    CreateGroup(NewGroup),
+    /// Boxed: the command travels to the store thread by value, and the read commands that
+    /// dominate the traffic should not carry the size of a new user.
+    CreateUser(Box<NewUser>),
+    CreateGroup(Box<NewGroup>),
 }
 
 /// A `createUser` request, decoded.
@@ -853,7 +855,7 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
             }
             empty_container(&mut check, user, "Venues");
             empty_container(&mut check, user, "Wages");
-            Command::CreateUser(new)
+            Command::CreateUser(Box::new(new))
         }
         "createGroup" => {
             check.allow(params, &["Group"], &["Group"]);
@@ -902,12 +904,12 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
             }
             empty_container(&mut check, group, "LearningModules");
             empty_container(&mut check, group, "SubscriptionVariants");
-            Command::CreateGroup(NewGroup {
+            Command::CreateGroup(Box::new(NewGroup {
                 name,
                 group_id: optional_value(group, "GroupID").map(str::to_string),
                 status,
                 users,
-            })
+            }))
         }
         _ => return Err(SuError::UnknownMethod),
     };

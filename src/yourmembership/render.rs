@@ -23,7 +23,8 @@ pub enum Node {
     Int(i64),
     /// A .NET `double`, written as .NET writes it ([`push_double`]).
     Double(f64),
-    Str(String),
+    /// Text; a `&'static str` (enum names, statuses) is borrowed, not copied ([`Node::name`]).
+    Str(std::borrow::Cow<'static, str>),
     /// A `DateTime` with its offset (YM's server-local time).
     Date(DateTime<FixedOffset>),
     /// `DateTime.MinValue` (an unset non-nullable date).
@@ -77,12 +78,12 @@ impl From<i32> for Node {
 }
 impl From<&str> for Node {
     fn from(v: &str) -> Node {
-        Node::Str(v.to_string())
+        Node::Str(v.to_string().into())
     }
 }
 impl From<String> for Node {
     fn from(v: String) -> Node {
-        Node::Str(v)
+        Node::Str(v.into())
     }
 }
 impl From<Obj> for Node {
@@ -98,6 +99,13 @@ impl<T: Into<Node>> From<Option<T>> for Node {
 impl<T: Into<Node>> From<Vec<T>> for Node {
     fn from(v: Vec<T>) -> Node {
         Node::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Node {
+    /// A name known at compile time (an enum value, a status): no copy.
+    pub fn name(v: &'static str) -> Node {
+        Node::Str(std::borrow::Cow::Borrowed(v))
     }
 }
 

@@ -63,7 +63,7 @@ fn group_type_list(types: Option<&[GroupTypeView]>) -> Node {
                                         Obj::new("Group", YM_NS)
                                             .with("Id", g.id)
                                             .with("Name", g.name.as_str())
-                                            .with("Status", g.status)
+                                            .with("Status", g.status.map(Node::name))
                                             .with("JoinOption", g.join_option.as_str())
                                     })
                                     .collect::<Vec<_>>()
@@ -87,7 +87,7 @@ fn cache_fields(
     o.with("ResponseStatus", status)
         .with("BypassCache", false)
         .with("DateCached", now.map_or(Node::MinDate, Node::Date))
-        .with("Device", device)
+        .with("Device", Node::name(device))
 }
 
 /// `BaseDto`'s members (`Groups`, `PeopleGroups`), before `ClientID`: values YM's servers fill
@@ -118,7 +118,7 @@ fn member_groups_dto(
         .with("PageNumber", cmd.page_number)
         .with("PageSize", cmd.page_size)
         .with("OffSet", cmd.offset)
-        .with("Status", cmd.status)
+        .with("Status", Node::name(cmd.status))
         .with("GroupTypeId", cmd.group_type_id)
         .with("SearchTerm", cmd.search_term.clone())
         .with("AddAsMember", cmd.add_as_member)
@@ -163,7 +163,7 @@ fn group_types_dto(
 ) -> Obj {
     let o = Obj::new("GroupTypesResponse", YM_NS)
         .with("GroupTypeList", group_type_list(types))
-        .with("Status", "None")
+        .with("Status", Node::name("None"))
         .with("MemberID", member_id)
         .with("ClientID", client_id);
     cache_fields(o, status, now, device)
@@ -248,7 +248,7 @@ fn people_groups_dto(
             .map(|(tag, groups)| {
                 // The item types' names as YM's metadata gives them: `Relationship`, `PeopleGroup`.
                 Obj::new("Relationship", YM_NS)
-                    .with("RelationshipTag", *tag)
+                    .with("RelationshipTag", Node::name(tag))
                     .with(
                         "Groups",
                         groups
@@ -284,7 +284,7 @@ fn auth_response(client_id: i32, member_id: i32, failed: &'static str, status: O
     Obj::new("AuthResponse", YM_NS)
         .with("ClientID", client_id)
         .with("MemberID", member_id)
-        .with("FailedLoginReason", failed)
+        .with("FailedLoginReason", Node::name(failed))
         .with("MemberConfig", Node::Null)
         .with("BrandingConfig", Node::Null)
         .with("ExchangeToken", Node::Null)
