@@ -1,6 +1,6 @@
 //! From the wire to typed values: the path (org, servlet, the `;jsessionid=` suffix), the
-//! method table, the response style, the redirect parameters, the credentials and each
-//! method's [`Command`].
+//! response style, the redirect parameters, the credentials and each method's [`Command`].
+//! Where each method may be called is the method table's business ([`super::table`]).
 
 use std::sync::Arc;
 
@@ -11,14 +11,14 @@ use crate::seed::RedirectDigest;
 use crate::store::luminate::{self as db, ConsRow};
 use crate::wire::form::Params;
 
-use super::auth::Need;
 use super::errors::LumError;
 use super::methods::{
-    LIST_PAGE_SIZE_DEFAULT, LIST_PAGE_SIZE_LIMIT, MAX_NAME_CHARS, MAX_NUMBER_DEFAULT,
+    LIST_PAGE_SIZE_DEFAULT, LIST_PAGE_SIZE_LIMIT, MAX_FIELD_CHARS, MAX_NUMBER_DEFAULT,
     MAX_NUMBER_LIMIT,
 };
 use super::render::{Format, Style};
 use super::sites::Site;
+use super::table::{self, Method, MethodRow, Servlet};
 use super::Fail;
 
 /// A Luminate request, decoded once: what the fault rules, the handler and the journal read.
@@ -26,6 +26,8 @@ use super::Fail;
 pub struct LumRequest {
     pub target: Target,
     pub params: Params,
+    /// The method's row when the servlet serves the named method.
+    pub row: Option<&'static MethodRow>,
     /// Whether the body could be read as a form (else code 9).
     pub form_ok: bool,
     /// The site the path names (the default site for `/site/{Servlet}`), when it exists.
@@ -48,39 +50,14 @@ impl LumRequest {
         self.params.get("method")
     }
 
-    /// The method this servlet serves under that name.
-    pub fn method(&self) -> Option<Method> {
-        Method::of(self.target.servlet?, self.method_name()?)
+    /// The row of the named method on this servlet.
+    pub fn route(target: &Target, params: &Params) -> Option<&'static MethodRow> {
+        table::route(target.servlet?, params.get("method")?)
     }
 }
 
-/// The four servlets the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Servlet {
-    CRConsAPI,
-    SRConsAPI,
-    CRGroupAPI,
-    SRGroupAPI,
-}
-
-impl Servlet {
-    fn from_name(name: &str) -> Option<Servlet> {
-        match name {
-            "CRConsAPI" => Some(Servlet::CRConsAPI),
-            "SRConsAPI" => Some(Servlet::SRConsAPI),
-            "CRGroupAPI" => Some(Servlet::CRGroupAPI),
-            "SRGroupAPI" => Some(Servlet::SRGroupAPI),
-            _ => None,
-        }
-    }
-
-    /// Client (browser/end-user) servlets: auth tokens, SSO tokens, redirects.
-    pub fn is_client(self) -> bool {
-        matches!(self, Servlet::CRConsAPI | Servlet::CRGroupAPI)
-    }
-}
-
-/// What the path says: `/{org}/site/{Servlet}[;jsessionid=...]` or `/site/{Servlet}`.
+/// What the path says: `/{org}/site/{Servlet}[;jsessionid=...]` or `/site/{Servlet}`, with an
+/// optional trailing slash (`CRConsAPI/`, as Flash clients must call it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// `None` for `/site/{Servlet}` (the default site).
@@ -92,7 +69,11 @@ pub struct Target {
 
 impl Target {
     pub fn from_path(path: &str) -> Target {
-        let mut segments = path.trim_start_matches('/').split('/');
+        let path = path.trim_start_matches('/');
+        // G/flash_crossdomain_policy.html: "calls to the API from within Flash must include a
+        // trailing slash after the servlet name (e.g. CRConsAPI/?v=1.0, not CRConsAPI?v=1.0)".
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let mut segments = path.split('/');
         let (org, servlet) = match (segments.next(), segments.next(), segments.next()) {
             (Some(_), Some(s), None) => (None, s),
             (Some(org), Some(_), Some(s)) if segments.next().is_none() => (Some(org), s),
@@ -147,16 +128,18 @@ pub fn non_empty<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params.get(name).filter(|v| !v.is_empty())
 }
 
-/// **[choice]** `JSESSIONID` is read from the parameter, then the path's `;jsessionid=`
-/// suffix, then the `JSESSIONID` cookie: real clients use all three.
+/// **[choice]** `JSESSIONID` is read from the parameter (M/getLoginUrl.html: "Any time the auth
+/// token is used, JSESSIONID must be passed as POST data"), then the `JSESSIONID` cookie, then
+/// the path's `;jsessionid=` suffix, a servlet container's order (a cookie wins over the URL).
+/// The suffix is where clients put the routing id, which names no session.
 pub fn jsessionid<'a>(
     params: &'a Params,
     target: &'a Target,
     headers: &'a HeaderMap,
 ) -> Option<&'a str> {
     non_empty(params, "JSESSIONID")
+        .or_else(|| crate::wire::cookie::get(headers, "JSESSIONID").filter(|v| !v.is_empty()))
         .or(target.jsessionid.as_deref())
-        .or_else(|| crate::wire::cookie::get(headers, "JSESSIONID"))
 }
 
 impl Creds {
@@ -225,8 +208,16 @@ impl Redirects {
 pub const SIGN_TS_PARAM: &str = "ts";
 pub const SIGN_SIG_PARAM: &str = "sig";
 
-pub fn sign_url(url: &str, unix_seconds: i64, secret_key: &str, digest: RedirectDigest) -> String {
+/// The site's digest of `input`, in lower-case hex.
+pub fn digest_hex(digest: RedirectDigest, input: &str) -> String {
     use sha1::Digest as _;
+    match digest {
+        RedirectDigest::Md5 => hex::encode(md5::Md5::digest(input.as_bytes())),
+        RedirectDigest::Sha1 => hex::encode(sha1::Sha1::digest(input.as_bytes())),
+    }
+}
+
+pub fn sign_url(url: &str, unix_seconds: i64, secret_key: &str, digest: RedirectDigest) -> String {
     let (base, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
         None => (url, None),
@@ -234,174 +225,13 @@ pub fn sign_url(url: &str, unix_seconds: i64, secret_key: &str, digest: Redirect
     let sep = if base.contains('?') { '&' } else { '?' };
     let with_ts = format!("{base}{sep}{SIGN_TS_PARAM}={unix_seconds}");
     let query = with_ts.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    let input = format!("{query}{secret_key}");
-    let sig = match digest {
-        RedirectDigest::Md5 => hex::encode(md5::Md5::digest(input.as_bytes())),
-        RedirectDigest::Sha1 => hex::encode(sha1::Sha1::digest(input.as_bytes())),
-    };
+    let sig = digest_hex(digest, &format!("{query}{secret_key}"));
     let mut out = format!("{with_ts}&{SIGN_SIG_PARAM}={sig}");
     if let Some(f) = fragment {
         out.push('#');
         out.push_str(f);
     }
     out
-}
-
-/// Every method the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Login,
-    GetLoginUrl,
-    LoginTest,
-    Logout,
-    GetSingleSignOnToken,
-    GetUser,
-    GetUserGroups,
-    Update,
-    CreateOrUpdate,
-    GetGroupMembers,
-    GetGroupInfo,
-    ListGroups,
-}
-
-/// The verbs a method takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbs {
-    Post,
-    GetPost,
-}
-
-impl Verbs {
-    pub fn allows(self, verb: &axum::http::Method) -> bool {
-        *verb == axum::http::Method::POST
-            || (self == Verbs::GetPost && *verb == axum::http::Method::GET)
-    }
-
-    /// The `Allow` header of a 405.
-    pub fn allow_header(self) -> &'static str {
-        match self {
-            Verbs::Post => "POST",
-            Verbs::GetPost => "GET, POST",
-        }
-    }
-}
-
-/// One row per method and servlet, by the vendor's case-sensitive name: the method table.
-///
-/// **[choice]** `getUserGroups` is POST-only, as its page documents; every other method also
-/// takes GET, because real clients send it (luminateExtend's `getLoginUrl`, and before 1.7
-/// every call by default).
-const METHODS: &[(Servlet, &str, Method, Verbs)] = &[
-    (Servlet::CRConsAPI, "login", Method::Login, Verbs::GetPost),
-    (
-        Servlet::CRConsAPI,
-        "getLoginUrl",
-        Method::GetLoginUrl,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::CRConsAPI,
-        "loginTest",
-        Method::LoginTest,
-        Verbs::GetPost,
-    ),
-    (Servlet::CRConsAPI, "logout", Method::Logout, Verbs::GetPost),
-    (
-        Servlet::CRConsAPI,
-        "getUser",
-        Method::GetUser,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::CRConsAPI,
-        "getUserGroups",
-        Method::GetUserGroups,
-        Verbs::Post,
-    ),
-    (
-        Servlet::SRConsAPI,
-        "getSingleSignOnToken",
-        Method::GetSingleSignOnToken,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::SRConsAPI,
-        "getUser",
-        Method::GetUser,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::SRConsAPI,
-        "getUserGroups",
-        Method::GetUserGroups,
-        Verbs::Post,
-    ),
-    (Servlet::SRConsAPI, "update", Method::Update, Verbs::GetPost),
-    (
-        Servlet::SRConsAPI,
-        "createOrUpdate",
-        Method::CreateOrUpdate,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::CRGroupAPI,
-        "getGroupInfo",
-        Method::GetGroupInfo,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::CRGroupAPI,
-        "listGroups",
-        Method::ListGroups,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::SRGroupAPI,
-        "getGroupMembers",
-        Method::GetGroupMembers,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::SRGroupAPI,
-        "getGroupInfo",
-        Method::GetGroupInfo,
-        Verbs::GetPost,
-    ),
-    (
-        Servlet::SRGroupAPI,
-        "listGroups",
-        Method::ListGroups,
-        Verbs::GetPost,
-    ),
-];
-
-impl Method {
-    pub fn of(servlet: Servlet, name: &str) -> Option<Method> {
-        METHODS
-            .iter()
-            .find(|(s, n, _, _)| *s == servlet && *n == name)
-            .map(|(_, _, m, _)| *m)
-    }
-
-    /// The verbs of `name` on `servlet`; `None` when the servlet has no such method.
-    pub fn verbs(servlet: Servlet, name: &str) -> Option<Verbs> {
-        METHODS
-            .iter()
-            .find(|(s, n, _, _)| *s == servlet && *n == name)
-            .map(|(_, _, _, v)| *v)
-    }
-
-    /// Server servlets always need an API administrator; client methods need what they say.
-    pub fn need(self, servlet: Servlet) -> Need {
-        if !servlet.is_client() {
-            return Need::Admin;
-        }
-        match self {
-            Method::Login | Method::GetLoginUrl => Need::Nothing,
-            Method::LoginTest | Method::Logout => Need::Session,
-            _ => Need::User,
-        }
-    }
 }
 
 /// How a method names one constituent. Only the highest-precedence key present is kept.
@@ -467,15 +297,55 @@ impl ConsKey {
     }
 }
 
-/// Membership and name changes of `update` / `createOrUpdate`.
+/// The constituent fields `create`, `update` and `createOrUpdate` write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     pub add_group_ids: Vec<i64>,
     pub remove_group_ids: Vec<i64>,
+    /// `name.first`, `name.last`.
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// `email.primary_address` (the field's name in `listUserFields`).
+    pub email: Option<String>,
+    /// A new record's `member_id` and `primary_email` (the lookup keys of an update).
     pub member_id: Option<String>,
     pub primary_email: Option<String>,
+    /// A new record's `user_name` and `user_password`.
+    pub user_name: Option<String>,
+    pub password: Option<String>,
+}
+
+impl Changes {
+    /// The address a new record gets: `primary_email`, else `email.primary_address`.
+    pub fn new_email(&self) -> Option<&str> {
+        self.primary_email.as_deref().or(self.email.as_deref())
+    }
+}
+
+/// `update` or `createOrUpdate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateMode {
+    Update,
+    CreateOrUpdate,
+}
+
+/// `listUserFields`' `access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldAccess {
+    View,
+    Update,
+}
+
+/// `listGroups`' criteria.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupQuery {
+    pub page_size: i64,
+    /// The first record (from `list_record_offset`, or `list_page_offset` pages).
+    pub offset: i64,
+    /// Whether built-in groups (ids below 1000) are listed.
+    pub built_in: bool,
+    /// `list_filter_text`.
+    pub filter: Option<String>,
 }
 
 /// A decoded method call.
@@ -485,11 +355,14 @@ pub enum Command {
         user_name: String,
         password: String,
     },
-    /// `NONCE_TOKEN`: a `loginResponse.nonce`, naming the session that logged in.
+    /// `NONCE_TOKEN`: a nonce naming a session (`loginResponse.nonce`, or the one in a
+    /// `getLoginUrl` URL).
     GetLoginUrl {
         nonce: Option<String>,
     },
-    LoginTest,
+    LoginTest {
+        nonce: Option<String>,
+    },
     Logout,
     GetSingleSignOnToken(ConsKey),
     GetUser(Option<ConsKey>),
@@ -497,8 +370,15 @@ pub enum Command {
     Update {
         key: Option<ConsKey>,
         changes: Changes,
-        create: bool,
+        mode: UpdateMode,
     },
+    Create(Changes),
+    IsEmailValid(String),
+    ListUserFields {
+        access: FieldAccess,
+        by_group: bool,
+    },
+    GetUserTransactions(Option<ConsKey>),
     GetGroupMembers {
         group_id: i64,
         max_number: i64,
@@ -506,10 +386,7 @@ pub enum Command {
     GetGroupInfo {
         group_id: i64,
     },
-    ListGroups {
-        page_size: i64,
-        page_offset: i64,
-    },
+    ListGroups(GroupQuery),
 }
 
 impl Command {
@@ -519,52 +396,67 @@ impl Command {
             self,
             Command::GetUser(_)
                 | Command::GetUserGroups(_)
+                | Command::IsEmailValid(_)
+                | Command::ListUserFields { .. }
+                | Command::GetUserTransactions(_)
                 | Command::GetGroupMembers { .. }
                 | Command::GetGroupInfo { .. }
-                | Command::ListGroups { .. }
+                | Command::ListGroups(_)
         )
     }
 
     pub fn decode(method: Method, params: &Params) -> Result<Command, LumError> {
         let required = |n: &'static str| {
-            params
-                .get(n)
-                .filter(|v| !v.is_empty())
+            non_empty(params, n)
                 .map(str::to_string)
                 .ok_or(LumError::Param(n))
         };
+        let nonce = || non_empty(params, "NONCE_TOKEN").map(str::to_string);
         Ok(match method {
             Method::Login => Command::Login {
                 user_name: required("user_name")?,
                 password: required("password")?,
             },
-            Method::GetLoginUrl => Command::GetLoginUrl {
-                nonce: params
-                    .get("NONCE_TOKEN")
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string),
-            },
-            Method::LoginTest => Command::LoginTest,
+            Method::GetLoginUrl => Command::GetLoginUrl { nonce: nonce() },
+            Method::LoginTest => Command::LoginTest { nonce: nonce() },
             Method::Logout => Command::Logout,
+            // M/getSingleSignOnToken_method.html: "This call requires a cons_id or member_id or
+            // it fails with an "Unable to process request" error."
             Method::GetSingleSignOnToken => Command::GetSingleSignOnToken(
-                ConsKey::read(params, false)?.ok_or(LumError::Param("cons_id"))?,
+                ConsKey::read(params, false)?.ok_or(LumError::Unprocessable)?,
             ),
             Method::GetUser => Command::GetUser(ConsKey::read(params, true)?),
             Method::GetUserGroups => Command::GetUserGroups(ConsKey::read(params, true)?),
             Method::Update | Method::CreateOrUpdate => Command::Update {
                 key: ConsKey::read(params, true)?,
-                changes: Changes {
-                    add_group_ids: group_ids(params, "add_group_ids")?,
-                    remove_group_ids: group_ids(params, "remove_group_ids")?,
-                    first_name: name(params, "name.first")?,
-                    last_name: name(params, "name.last")?,
-                    member_id: name(params, "member_id")?,
-                    primary_email: name(params, "primary_email")?,
+                changes: changes(params)?,
+                mode: if method == Method::Update {
+                    UpdateMode::Update
+                } else {
+                    UpdateMode::CreateOrUpdate
                 },
-                create: method == Method::CreateOrUpdate,
             },
+            Method::Create => Command::Create(changes(params)?),
+            // **[choice]** The address to check is `email`.
+            Method::IsEmailValid => Command::IsEmailValid(required("email")?),
+            Method::ListUserFields => Command::ListUserFields {
+                access: match params.get("access").filter(|v| !v.is_empty()) {
+                    None | Some("view") => FieldAccess::View,
+                    Some("update") => FieldAccess::Update,
+                    Some(_) => return Err(LumError::Param("access")),
+                },
+                by_group: match params.get("sort_order").filter(|v| !v.is_empty()) {
+                    None | Some("field") => false,
+                    Some("group") => true,
+                    Some(_) => return Err(LumError::Param("sort_order")),
+                },
+            },
+            Method::GetUserTransactions => {
+                transaction_criteria(params)?;
+                Command::GetUserTransactions(ConsKey::read(params, true)?)
+            }
             Method::GetGroupMembers => Command::GetGroupMembers {
-                group_id: number(params, "group_id", None, 1, i64::MAX)?,
+                group_id: number(params, "group_id", None, 0, i64::MAX)?,
                 max_number: number(
                     params,
                     "max_number",
@@ -574,20 +466,155 @@ impl Command {
                 )?,
             },
             Method::GetGroupInfo => Command::GetGroupInfo {
-                group_id: number(params, "group_id", None, 1, i64::MAX)?,
+                group_id: number(params, "group_id", None, 0, i64::MAX)?,
             },
-            Method::ListGroups => Command::ListGroups {
-                page_size: number(
-                    params,
-                    "list_page_size",
-                    Some(LIST_PAGE_SIZE_DEFAULT),
-                    1,
-                    LIST_PAGE_SIZE_LIMIT,
-                )?,
-                page_offset: number(params, "list_page_offset", Some(0), 0, i64::MAX / 2000)?,
-            },
+            Method::ListGroups => Command::ListGroups(group_query(params)?),
         })
     }
+}
+
+/// `listGroups`' paging and selection (M/listGroups_method.html): a bad value is code 50,
+/// "The specified list criteria are invalid."
+fn group_query(params: &Params) -> Result<GroupQuery, LumError> {
+    let list = |e: LumError| match e {
+        LumError::Param(p) => LumError::ListCriteria(p),
+        other => other,
+    };
+    let page_size = number(
+        params,
+        "list_page_size",
+        Some(LIST_PAGE_SIZE_DEFAULT),
+        1,
+        LIST_PAGE_SIZE_LIMIT,
+    )
+    .map_err(list)?;
+    let page = number(params, "list_page_offset", Some(0), 0, i64::MAX / 2000).map_err(list)?;
+    // **[choice]** Both offsets given ("Only one ... should be used"): the record offset wins.
+    let offset = match params.get("list_record_offset").filter(|v| !v.is_empty()) {
+        Some(_) => number(params, "list_record_offset", None, 0, i64::MAX / 2).map_err(list)?,
+        None => page * page_size,
+    };
+    // "Default is NOT_BUILT_IN." **[choice]** Every other documented mode lists every group
+    // (the mock has no interests, administrator security groups or states to tell apart).
+    let built_in = match params.get("selection_mode").filter(|v| !v.is_empty()) {
+        None | Some("NOT_BUILT_IN") => false,
+        Some(
+            "EMAIL"
+            | "ADMIN_SECURITY"
+            | "MEMBERSHIP"
+            | "HEIRARCHY"
+            | "REPORTWRITER_SHAREES"
+            | "STATES",
+        ) => true,
+        Some(_) => return Err(LumError::ListCriteria("selection_mode")),
+    };
+    Ok(GroupQuery {
+        page_size,
+        offset,
+        built_in,
+        filter: params
+            .get("list_filter_text")
+            .filter(|v| !v.is_empty())
+            .map(str::to_string),
+    })
+}
+
+/// The transaction types M/getUserTransactions_method.html lists.
+pub const TRANSACTION_TYPES: &[&str] = &[
+    "DONATION",
+    "PLEDGE",
+    "RECURRING_GIFT",
+    "TICKET",
+    "DONATION_PENDING",
+    "DONATION_PENDING_ACCEPTED",
+    "DONATION_PENDING_REJECTED",
+    "DONATION_PENDING_ACCEPTED_FAILED",
+    "DONATION_PENDING_REJECTED_FAILED",
+    "DONATION_ACCEPTED_FAILED",
+    "DONATION_REJECTED_FAILED",
+    "DONATION_SETTLED",
+    "DONATION_REJECTED",
+    "F2F_REGISTRATION",
+    "TRIBUTES_REGISTRATION",
+    "ECOMMERCE_PURCHASE",
+    "REFUND",
+    "FAILED_RECURRING_DONATION_DECLINED",
+    "FAILED_RECURRING_DONATION_FRAUD",
+];
+
+/// `getUserTransactions`' filters and paging, checked (the mock records no transactions, so
+/// they select nothing): **[choice]** dates are `YYYY-MM-DD` (else 9), `begin_date` after
+/// `end_date` is 25, `transaction_type` is one of the documented types (comma-separated,
+/// else 9), bad `list_*` values are 50.
+fn transaction_criteria(params: &Params) -> Result<(), LumError> {
+    let date = |name: &'static str| -> Result<Option<chrono::NaiveDate>, LumError> {
+        match params.get(name).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| LumError::Param(name)),
+        }
+    };
+    if let (Some(begin), Some(end)) = (date("begin_date")?, date("end_date")?) {
+        if begin > end {
+            return Err(LumError::DateRange);
+        }
+    }
+    if let Some(types) = params.get("transaction_type").filter(|v| !v.is_empty()) {
+        let known = types
+            .split(',')
+            .map(str::trim)
+            .all(|t| TRANSACTION_TYPES.contains(&t));
+        if !known {
+            return Err(LumError::Param("transaction_type"));
+        }
+    }
+    let list = |e: LumError| match e {
+        LumError::Param(p) => LumError::ListCriteria(p),
+        other => other,
+    };
+    number(params, "list_page_size", Some(25), 1, LIST_PAGE_SIZE_LIMIT).map_err(list)?;
+    number(params, "list_page_offset", Some(0), 0, i64::MAX / 2000).map_err(list)?;
+    number(params, "list_record_offset", Some(0), 0, i64::MAX / 2).map_err(list)?;
+    Ok(())
+}
+
+/// The fields of `create` / `update` / `createOrUpdate`.
+fn changes(params: &Params) -> Result<Changes, LumError> {
+    let email = field(params, "email.primary_address")?;
+    if let Some(e) = &email {
+        if !is_email(e) {
+            return Err(LumError::Validation("email.primary_address"));
+        }
+    }
+    Ok(Changes {
+        add_group_ids: group_ids(params, "add_group_ids")?,
+        remove_group_ids: group_ids(params, "remove_group_ids")?,
+        first_name: field(params, "name.first")?,
+        last_name: field(params, "name.last")?,
+        email,
+        member_id: field(params, "member_id")?,
+        primary_email: field(params, "primary_email")?,
+        user_name: field(params, "user_name")?,
+        password: field(params, "user_password")?,
+    })
+}
+
+/// **[choice]** Whether an address is one: `local@domain`, one `@`, no spaces or control
+/// characters, a domain with a dot that neither starts nor ends the domain, at most 255
+/// characters. (Used by `isEmailValid` and for the address a record gets.)
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= MAX_FIELD_CHARS
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// An integer parameter within `min..=max`; `default` when absent (required when `None`).
@@ -621,12 +648,13 @@ fn group_ids(params: &Params, name: &'static str) -> Result<Vec<i64>, LumError> 
         .collect()
 }
 
-fn name(params: &Params, param: &'static str) -> Result<Option<String>, LumError> {
+/// A constituent field's value: **[choice]** at most 255 characters (23, "Input size error")
+/// and no control characters (35, "Input contains invalid characters").
+fn field(params: &Params, param: &'static str) -> Result<Option<String>, LumError> {
     match params.get(param).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) if v.chars().count() > MAX_NAME_CHARS || v.chars().any(char::is_control) => {
-            Err(LumError::Param(param))
-        }
+        Some(v) if v.chars().count() > MAX_FIELD_CHARS => Err(LumError::InputSize(param)),
+        Some(v) if v.chars().any(char::is_control) => Err(LumError::InvalidChars(param)),
         Some(v) => Ok(Some(v.to_string())),
     }
 }
@@ -644,6 +672,29 @@ mod tests {
         let t = Target::from_path("/site/SRGroupAPI");
         assert_eq!((t.org, t.servlet), (None, Some(Servlet::SRGroupAPI)));
         assert_eq!(Target::from_path("/x/site/Nope").servlet, None);
+        let t = Target::from_path("/demo/site/CRConsAPI/");
+        assert_eq!(t.servlet, Some(Servlet::CRConsAPI));
+    }
+
+    #[test]
+    fn an_email_has_one_at_and_a_dotted_domain() {
+        for ok in ["a@b.org", "first.last+tag@sub.example.co.uk"] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "@b.org",
+            "a@",
+            "a@b",
+            "a@@b.org",
+            "a@.b.org",
+            "a@b.org.",
+            "a b@c.org",
+            "a@b..org",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -1,44 +1,54 @@
 //! # Luminate Online Constituent API (`CRConsAPI` / `SRConsAPI`, `CRGroupAPI` / `SRGroupAPI`)
 //!
-//! Emulated: `POST /{org}/site/{Servlet}` and `/site/{Servlet}` (the default site), tolerant of
-//! the `;jsessionid=` suffix; parameters from the query string, urlencoded and multipart
-//! bodies (a body value wins). Methods: `getUserGroups` and `getUser` for API administrators
-//! and for logged-in constituents; `login`, `getLoginUrl`, `loginTest`, `logout`,
-//! `getSingleSignOnToken`; `update` / `createOrUpdate` (group membership, names);
-//! `getGroupMembers`, `getGroupInfo`, `listGroups`. XML (default) and JSON with the vendor's
-//! quirks; `errorResponse` with 403 / 405 / `suppress_response_codes`; client-API redirects,
-//! optionally signed.
+//! Emulated: `POST` (and `GET` where a method's page lists it) on `/{org}/site/{Servlet}` and
+//! `/site/{Servlet}` (the default site), tolerant of the `;jsessionid=` suffix and a trailing
+//! slash; parameters from the query string, urlencoded and multipart bodies (a body value
+//! wins). Methods, each on exactly the servlets and verbs of its own page ([`table`]):
+//! `login`, `getLoginUrl`, `loginTest`, `logout`, `getSingleSignOnToken`; `getUser`,
+//! `getUserGroups`, `update`, `createOrUpdate`, `create`, `isEmailValid`, `listUserFields`,
+//! `getUserTransactions`, `getGroupMembers`; the Group API's `getGroupInfo` and `listGroups`.
+//! XML (default) and JSON with the vendor's quirks; `errorResponse` with the error-codes
+//! pages' codes and texts, 403 / 405 / `suppress_response_codes`; client-API redirects,
+//! optionally signed; CORS for browser pages on the site's allowed domains ([`cors`]).
 //!
-//! Not emulated: the rest of the Constituent API (interests, transactions, surveys...),
-//! `center_id`/`source`/`sub_source` effects (they are only journaled), the login *page*
-//! behind `getLoginUrl`'s URL, and constituent fields beyond name, email, member id and user
-//! name.
+//! Not emulated: the rest of the Constituent API (interests, surveys, interactions...) and the
+//! other APIs, transactions (always none), `center_id`/`source`/`sub_source` effects (only
+//! journaled), the pages behind `getLoginUrl`'s URL, `EstablishSession`, and constituent
+//! fields beyond name, email, member id, user name and password.
 //!
 //! Every request runs the same steps in the order of luminate.md §4: verb (405) → `method` (6)
 //! → `v` / `response_format` / redirect parameters (9) → `api_key` (2) → IP filter (4) →
-//! credentials (3/5/7) → method parameters (9) → lookup (16/8/14) → the store → the answer.
+//! credentials (3/5/7) → rights (3/14) → method parameters (9, 10, 22, 23, 25, 35, 50) →
+//! lookup (16/8/14/15) → the store → the answer (with its CORS headers).
 //!
-//! **[choice]** decisions (each lives in one constant or commented function):
-//! - `getUserGroups` is POST-only (405 + `Allow: POST`); every other method also takes GET,
-//!   because luminateExtend sends `getLoginUrl` (and, before 1.7, every call) as GET — [`command::Verbs`];
-//! - a servlet the mock does not serve and an unknown org answer code 6 and code 2 — `run`;
-//! - error messages — [`errors::message_for`]; `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`];
-//! - content types, XML layout — [`render`]; redirect precedence, `ts`/`sig` — [`command`];
-//! - token lifetimes, shapes, routing id, page sizes, name limits, `groupInfo` fields, logout
-//!   message — [`methods`];
+//! **[choice]** decisions (each lives in one constant or commented function; docs/luminate.md
+//! lists them all):
+//! - a method the servlet does not serve takes only POST; an unknown servlet answers code 6,
+//!   an unknown org code 2 — `verbs_of`, `run`, `call`;
+//! - error messages are the first sentence of each code's text — [`errors::message_for`];
+//!   `login` failure is code 202 — [`errors::BAD_LOGIN_CODE`]; the Group API refuses with 3
+//!   — [`errors::LumError::NoRight`];
+//! - content types, XML layout, element orders and values the pages do not show (`groupInfo`,
+//!   `isEmailValid`, `listUserFields`) — [`render`];
+//! - redirect precedence, `ts`/`sig`, `JSESSIONID` precedence, field limits, list criteria,
+//!   transaction filters — [`command`];
+//! - token lifetimes and shapes, routing id, page sizes, `loginTest`'s signature, `create`'s
+//!   duplicate rule — [`methods`];
+//! - CORS: client servlets only, Luminate's domain matching, preflight answers — [`cors`];
 //! - answers that hand out a session also set the `JSESSIONID` cookie — `session_cookie`;
-//! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay in
-//!   it, `logout` ends all of it (angular-luminate-utils re-asks `getLoginUrl` with its first
-//!   JSESSIONID after `login`) — [`methods::execute`];
-//! - `getLoginUrl` with `NONCE_TOKEN=<loginResponse.nonce>` reaches the session that logged in,
-//!   once, for 5 minutes (luminateExtend's step after `login`) — [`methods::NONCE_TTL_MS`].
+//! - a servlet session is its `JSESSIONID`: `login` / `getLoginUrl` presenting a live one stay
+//!   in it, `logout` ends all of it — [`methods::execute`];
+//! - a nonce (`login`, `getLoginUrl`, `getSingleSignOnToken`) given back as `NONCE_TOKEN`
+//!   reaches its session once, for 5 minutes — [`methods::NONCE_TTL_MS`].
 
 pub mod auth;
 pub mod command;
+pub mod cors;
 pub mod errors;
 pub mod methods;
 pub mod render;
 pub mod sites;
+pub mod table;
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -50,9 +60,10 @@ use crate::vendor::{Api, Head, Label, Scheme, Vendor};
 use crate::wire::form::Params;
 
 use auth::{Caller, Need};
-use command::{Command, Creds, LumRequest, Method, Redirects, Target};
+use command::{Command, Creds, LumRequest, Redirects, Target};
 use errors::LumError;
 use methods::{Ctx, Reply};
+use table::{Method, MethodRow, Servlet, Verbs};
 
 /// Whether a path belongs to Luminate: `/site/{Servlet}` or `/{org}/site/{Servlet}`.
 pub fn claims(path: &str) -> bool {
@@ -63,8 +74,10 @@ pub fn claims(path: &str) -> bool {
         segments.next(),
         segments.next(),
     ) {
-        (Some("site"), Some(s), None, None) => !s.is_empty(),
+        // A trailing slash after the servlet is a Flash client's (`CRConsAPI/?v=1.0`).
+        (Some("site"), Some(s), None | Some(""), None) => !s.is_empty(),
         (Some(_), Some("site"), Some(s), None) => !s.is_empty(),
+        (Some(_), Some("site"), Some(s), Some("")) => !s.is_empty() && segments.next().is_none(),
         _ => false,
     }
 }
@@ -94,6 +107,7 @@ impl Vendor for Luminate {
             }
         };
         LumRequest {
+            row: LumRequest::route(&target, &params),
             target,
             params,
             form_ok: form.is_ok(),
@@ -116,7 +130,12 @@ impl Vendor for Luminate {
 
     fn journal(_head: &Head, request: &LumRequest, params: &mut journal::Params<'_>) {
         for (name, value, _) in request.params.iter() {
-            params.push(name, value);
+            // Secrets only Luminate has: a new constituent's password and SSO nonces.
+            if name == "user_password" || name == "nonce" {
+                params.push_raw(name, journal::MASK);
+            } else {
+                params.push(name, value);
+            }
         }
         if request.target.jsessionid.is_some() {
             // The path suffix is a session id too: journaled, masked by its name.
@@ -124,11 +143,13 @@ impl Vendor for Luminate {
         }
     }
 
-    fn vendor_error(_head: &Head, request: &LumRequest, code: &str) -> Response {
-        render::error(
+    fn vendor_error(head: &Head, request: &LumRequest, code: &str) -> Response {
+        let mut response = render::error(
             command::style(|n| request.params.get(n)),
             &LumError::Injected(code.to_string()),
-        )
+        );
+        cors::decorate(request, &head.parts.headers, &mut response);
+        response
     }
 
     fn unreadable_body(head: &Head) -> Response {
@@ -182,8 +203,18 @@ impl Outcome {
     }
 }
 
-/// Every Luminate request: run it, then answer in the requested style (or redirect).
+/// Every Luminate request: a CORS preflight is answered at once; anything else is run, then
+/// answered in the requested style (or redirected), with the CORS headers its origin gets.
 async fn handle(state: &AppState, head: &Head, request: &LumRequest) -> Response {
+    if let Some(response) = cors::preflight(request, &head.parts.headers, &head.parts.method) {
+        return response;
+    }
+    let mut response = answer(state, head, request).await;
+    cors::decorate(request, &head.parts.headers, &mut response);
+    response
+}
+
+async fn answer(state: &AppState, head: &Head, request: &LumRequest) -> Response {
     let mut style = command::style(|n| request.params.get(n));
     let outcome = run(state, head, request).await;
     if let Some(site) = &request.site {
@@ -221,12 +252,10 @@ async fn handle(state: &AppState, head: &Head, request: &LumRequest) -> Response
         Err(e) => {
             let mut response = render::error(style, e);
             if *e == LumError::WrongVerb {
-                if let Some(verbs) = verbs_of(request) {
-                    response.headers_mut().insert(
-                        axum::http::header::ALLOW,
-                        HeaderValue::from_static(verbs.allow_header()),
-                    );
-                }
+                response.headers_mut().insert(
+                    axum::http::header::ALLOW,
+                    HeaderValue::from_static(verbs_of(request).allow_header()),
+                );
             }
             response
         }
@@ -241,27 +270,24 @@ fn session_cookie(jsessionid: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("JSESSIONID={jsessionid}; Path=/; HttpOnly")).ok()
 }
 
-/// The verbs the named method takes on this servlet.
-fn verbs_of(request: &LumRequest) -> Option<command::Verbs> {
-    Method::verbs(request.target.servlet?, request.method_name()?)
+/// The verbs the named method takes on this servlet; **[choice]** a method the servlet does
+/// not serve takes only POST (so a GET naming no method of the servlet is 405).
+fn verbs_of(request: &LumRequest) -> Verbs {
+    request.row.map_or(Verbs::Post, |r| r.verbs)
 }
 
 /// The validation order: verb (405) → `method` (6) → `v` / `response_format` / redirect
-/// parameters (9) → `api_key` (2) → IP filter (4) → credentials (3/5/7) → method parameters (9)
-/// → lookup (16/8/14); then the method itself, in one store call.
+/// parameters (9) → `api_key` (2) → IP filter (4) → credentials (3/5/7) → rights (3/14) →
+/// method parameters (9 and the method's own codes) → lookup (16/8/14); then the method
+/// itself, in one store call.
 async fn run(state: &AppState, head: &Head, request: &LumRequest) -> Outcome {
     let params = &request.params;
-    // A verb a method does not take is refused first, even before the method is checked; a
-    // method the servlet does not serve takes only POST.
-    let verbs = verbs_of(request).unwrap_or(command::Verbs::Post);
-    if !verbs.allows(&head.parts.method) {
+    // A verb a method does not take is refused first, even before the method is checked.
+    if !verbs_of(request).allows(&head.parts.method) {
         return Outcome::early(LumError::WrongVerb);
     }
     // **[choice]** A servlet the mock does not serve has no methods: code 6.
-    let Some(servlet) = request.target.servlet else {
-        return Outcome::early(LumError::UnknownMethod);
-    };
-    let Some(method) = request.method() else {
+    let (Some(servlet), Some(row)) = (request.target.servlet, request.row) else {
         return Outcome::early(LumError::UnknownMethod);
     };
     if params.get("v") != Some("1.0") {
@@ -281,7 +307,7 @@ async fn run(state: &AppState, head: &Head, request: &LumRequest) -> Outcome {
     } else {
         None
     };
-    let result = call(state, head, request, servlet, method).await;
+    let result = call(state, head, request, servlet, row).await;
     Outcome { redirects, result }
 }
 
@@ -290,8 +316,8 @@ async fn call(
     state: &AppState,
     head: &Head,
     request: &LumRequest,
-    servlet: command::Servlet,
-    method: Method,
+    servlet: Servlet,
+    row: &'static MethodRow,
 ) -> Result<Reply, LumError> {
     if request.store_failed {
         return Err(LumError::Internal);
@@ -300,8 +326,10 @@ async fn call(
     let site = request.site.clone().ok_or(LumError::ApiKey)?;
     auth::check_api_key(&site, command::non_empty(&request.params, "api_key"))?;
     auth::check_ip(&site, head.peer)?;
+    let method = row.method;
+    let right = row.right;
     let command = Command::decode(method, &request.params);
-    let need = method.need(servlet);
+    let need = row.need(servlet);
     // An API administrator who logged in before is known without the store.
     let known_admin = match (
         need,
@@ -309,7 +337,7 @@ async fn call(
         command::non_empty(&request.params, "login_password"),
     ) {
         (Need::Admin, Some(name), Some(password)) => match site.known_admin(name, password) {
-            Some(Ok(cons_id)) => Some(cons_id),
+            Some(Ok(admin)) => Some(admin),
             Some(Err(())) => return Err(LumError::AdminLogin),
             None => None,
         },
@@ -322,26 +350,21 @@ async fn call(
     };
     let ctx = Ctx {
         now_ms: crate::store::unix_ms(state.clock.now()),
-        site_base: if method == Method::GetLoginUrl {
-            site_base(head, &request.target)
-        } else {
-            String::new()
-        },
-        jsessionid: match method {
-            Method::Login | Method::GetLoginUrl => {
-                command::jsessionid(&request.params, &request.target, &head.parts.headers)
-                    .map(str::to_string)
+        site_base: match method {
+            Method::GetLoginUrl | Method::Login | Method::LoginTest => {
+                site_base(head, &request.target)
             }
-            _ => None,
+            _ => String::new(),
         },
     };
     let writes = command.as_ref().is_ok_and(Command::writes);
     let apply = move |conn: &rusqlite::Connection| -> rusqlite::Result<Result<Reply, LumError>> {
         let result = (|| -> Result<Reply, Fail> {
             let caller = match known_admin {
-                Some(cons_id) => Caller::Admin(cons_id),
+                Some(admin) => Caller::Admin(admin),
                 None => auth::authenticate(conn, &site, need, &creds, ctx.now_ms)?,
             };
+            auth::require(&caller, right)?;
             methods::execute(conn, &site, &caller, command?, &ctx)
         })();
         match result {

@@ -10,12 +10,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use crate::seed::JsonContentType;
-use crate::store::luminate::{ConsRow, GroupRow};
+use crate::store::luminate::{ConsRow, GroupInfoRow};
 use crate::vendor::VendorCode;
 use crate::wire::{json, xml};
 
 use super::errors::LumError;
-use super::methods::{LoggedIn, Reply, LOGOUT_MESSAGE, ROUTING_ID};
+use super::methods::{LoggedIn, Reply, UserField, LOGOUT_MESSAGE, ROUTING_ID};
 
 pub const NAMESPACE: &str = "http://convio.com/crm/v1.0";
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -224,6 +224,8 @@ pub fn reply_body(format: Format, reply: &Reply) -> String {
             token,
             jsessionid,
         } => {
+            // **[choice]** Element order (the page's XML example is empty; its JSON example is
+            // in hash order).
             let mut d = Doc::new(format, "getLoginUrlResponse");
             d.text("url", url);
             d.text("token", token);
@@ -232,14 +234,25 @@ pub fn reply_body(format: Format, reply: &Reply) -> String {
             d.finish()
         }
         Reply::Logout => {
-            let mut d = Doc::new(format, "logoutResponse");
+            // M/logout_method.html: the root is `loginResponse`.
+            let mut d = Doc::new(format, "loginResponse");
             d.text("message", LOGOUT_MESSAGE);
             d.finish()
         }
-        Reply::SingleSignOnToken { token, cons_id } => {
+        Reply::SingleSignOnToken {
+            token,
+            cons_id,
+            nonce,
+            jsessionid,
+        } => {
+            // The older page's XML example starts `token`, `cons_id`; **[choice]** the fields the
+            // current page adds (nonce, routing id, session) follow.
             let mut d = Doc::new(format, "getSingleSignOnTokenResponse");
             d.text("token", token);
             d.int("cons_id", *cons_id);
+            d.text("nonce", nonce);
+            d.text("routing_id", ROUTING_ID);
+            d.text("JSESSIONID", jsessionid);
             d.finish()
         }
         Reply::User(cons) => {
@@ -255,16 +268,13 @@ pub fn reply_body(format: Format, reply: &Reply) -> String {
             });
             d.finish()
         }
-        Reply::Updated {
+        Reply::Saved {
+            root,
             cons_id,
             created,
-            create,
         } => {
-            let root = if *create {
-                "createOrUpdateConsResponse"
-            } else {
-                "updateConsResponse"
-            };
+            // `updateConsResponse` {cons_id, message "User updated."} as clients read it;
+            // **[choice]** "User created." for a new record.
             let mut d = Doc::new(format, root);
             d.int("cons_id", *cons_id);
             d.text(
@@ -277,31 +287,50 @@ pub fn reply_body(format: Format, reply: &Reply) -> String {
             );
             d.finish()
         }
+        Reply::EmailValid(valid) => {
+            // **[choice]** isEmailValid's answer (no public page or client shows one).
+            let mut d = Doc::new(format, "isEmailValidResponse");
+            d.text("valid", if *valid { "true" } else { "false" });
+            d.finish()
+        }
+        Reply::UserFields(fields) => {
+            let mut d = Doc::new(format, "listConsFieldsResponse");
+            d.list("field", fields, |d, f| user_field(d, f));
+            d.finish()
+        }
+        Reply::Transactions => Doc::new(format, "getConsTransactionsResponse").finish(),
         Reply::GroupMembers(members) => {
             let mut d = Doc::new(format, "getGroupMembersResponse");
             d.list("member", members, |d, c| cons_fields(d, c, false));
             d.finish()
         }
-        Reply::GroupInfo(group, count) => {
+        Reply::GroupInfo(group) => {
             let mut d = Doc::new(format, "getGroupInfoResponse");
-            d.object("groupInfo", |d| group_info(d, group, *count));
+            d.object("groupInfo", |d| group_info(d, group));
             d.finish()
         }
         Reply::Groups(groups) => {
+            // **[choice]** `listGroupsResponse` > `groupInfo` records (the page's response
+            // example is not public; the records are getGroupInfo's).
             let mut d = Doc::new(format, "listGroupsResponse");
-            d.list("groupInfo", groups, |d, (g, n)| group_info(d, g, *n));
+            d.list("groupInfo", groups, group_info);
             d.finish()
         }
     }
 }
 
+/// `loginResponse`, M/loginTest_method.html's elements in its order: `login` fills the
+/// session fields, `loginTest` leaves them nil.
 fn login(format: Format, l: &LoggedIn) -> String {
     let mut d = Doc::new(format, "loginResponse");
     d.int("cons_id", l.cons_id);
-    d.text("token", &l.token);
+    d.int("timestamp", l.timestamp);
+    d.opt("signature", l.signature.as_deref());
+    d.opt("token", l.token.as_deref());
+    d.text("login_test_url", &l.login_test_url);
+    d.opt("nonce", l.nonce.as_deref());
     d.opt("JSESSIONID", l.jsessionid.as_deref());
-    d.text("nonce", &l.nonce);
-    d.text("routing_id", ROUTING_ID);
+    d.opt("routing_id", l.routing_id);
     d.finish()
 }
 
@@ -311,7 +340,9 @@ fn cons_fields(d: &mut Doc, c: &ConsRow, with_user_name: bool) {
     if with_user_name {
         d.opt("user_name", c.user_name.as_deref());
     }
+    // The getUser example: `<name><title xsi:nil="true"/><first>…</first><last>…</last></name>`.
     d.object("name", |d| {
+        d.opt("title", None);
         d.opt("first", c.first_name.as_deref());
         d.opt("last", c.last_name.as_deref());
     });
@@ -320,18 +351,64 @@ fn cons_fields(d: &mut Doc, c: &ConsRow, with_user_name: bool) {
     });
 }
 
-/// **[choice]** `groupInfo` carries `id`, `label` and `member_count`.
-fn group_info(d: &mut Doc, g: &GroupRow, member_count: i64) {
+/// **[choice]** A `listConsFieldsResponse` field: `name`, `label`, `valueType`, `maxChars`,
+/// `required`, `isUserModifiable`, `group` (the elements clients read; the order is the mock's).
+fn user_field(d: &mut Doc, f: &UserField) {
+    d.text("name", f.name);
+    d.text("label", f.label);
+    d.text("valueType", f.value_type);
+    if let Some(n) = f.max_chars {
+        d.int("maxChars", n as i64);
+    }
+    d.text("required", if f.required { "true" } else { "false" });
+    d.text(
+        "isUserModifiable",
+        if f.modifiable { "true" } else { "false" },
+    );
+    d.text("group", f.group);
+}
+
+/// `groupInfo` as M/getGroupInfo_method.html and M/createGroup_method.html show it, in the XML
+/// example's order: id, name, description, four timestamps, groupMode, securityMode,
+/// numMembers, numActiveMembers, emailStats, securityCategory, groupType.
+///
+/// **[choice]** What the mock does not keep: the timestamps and the security category are nil;
+/// `groupMode` and `securityMode` are the example's `STATIC_REBUILDABLE` and `ADMINISTRATOR`;
+/// every member is active; `numSendable` counts members with an e-mail address, the other
+/// e-mail counters are 0. Timestamp and counter order inside the example is inferred.
+fn group_info(d: &mut Doc, g: &GroupInfoRow) {
     d.int("id", g.id);
-    d.text("label", &g.label);
-    d.int("member_count", member_count);
+    d.text("name", &g.name);
+    d.opt("description", g.description.as_deref());
+    d.opt("createTimestamp", None);
+    d.opt("modifyTimestamp", None);
+    d.opt("lastBuildTimestamp", None);
+    d.opt("statsUpdateTimestamp", None);
+    d.text("groupMode", "STATIC_REBUILDABLE");
+    d.text("securityMode", "ADMINISTRATOR");
+    d.int("numMembers", g.members);
+    d.int("numActiveMembers", g.members);
+    d.object("emailStats", |d| {
+        d.int("numSendable", g.sendable);
+        d.int("numOptedOut", 0);
+        d.int("numSoftBounce", 0);
+        d.int("numHardBounce", 0);
+    });
+    d.opt("securityCategory", None);
+    match &g.group_type {
+        Some((id, name)) => d.object("groupType", |d| {
+            d.int("id", *id);
+            d.text("name", name);
+        }),
+        None => d.opt("groupType", None),
+    }
 }
 
 /// The `errorResponse` body.
 pub fn error_body(format: Format, e: &LumError) -> String {
     let mut d = Doc::new(format, "errorResponse");
     d.text("code", e.code());
-    d.text("message", &e.message());
+    d.text("message", e.message());
     d.finish()
 }
 
@@ -346,12 +423,14 @@ pub fn error(style: Style, e: &LumError) -> Response {
     } else {
         e.status()
     };
-    let mut response = body_response(style, status, error_body(style.format, e));
-    if *e == LumError::WrongVerb {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    if let Some(p) = e.parameter() {
+        tracing::debug!(
+            code = e.code(),
+            parameter = p,
+            "luminate: a parameter was refused"
+        );
     }
+    let mut response = body_response(style, status, error_body(style.format, e));
     response
         .extensions_mut()
         .insert(VendorCode(e.code().to_string()));
@@ -388,6 +467,8 @@ pub fn redirect(location: HeaderValue, error: Option<&LumError>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::store::luminate::GroupRow;
 
     fn groups(n: usize) -> Reply {
         Reply::UserGroups(
@@ -433,11 +514,12 @@ mod tests {
             first_name: None,
             last_name: None,
             api_admin: false,
+            group_management: false,
         });
         assert!(reply_body(Format::Xml, &cons).contains(r#"<member_id xsi:nil="true"/>"#));
         assert_eq!(
             reply_body(Format::Json, &cons),
-            r#"{"getConsResponse":{"cons_id":"1","member_id":null,"user_name":null,"name":{"first":null,"last":null},"email":{"primary_address":"a@b"}}}"#
+            r#"{"getConsResponse":{"cons_id":"1","member_id":null,"user_name":null,"name":{"title":null,"first":null,"last":null},"email":{"primary_address":"a@b"}}}"#
         );
     }
 }

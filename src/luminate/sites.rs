@@ -12,12 +12,15 @@ use crate::seed::{JsonContentType, OtherConsLookup, RedirectDigest};
 use crate::store::{luminate as db, Store, StoreError};
 use crate::wire::secret_eq;
 
+use super::auth::Admin;
+use super::cors::CorsDomains;
+
 /// **[choice]** API administrators remembered per site (their log-ins succeed without a store
 /// call); beyond this the oldest is forgotten.
 const ADMINS_KEPT: usize = 64;
 
-/// An API administrator's confirmed log-in: user name, password, cons_id.
-type KnownAdmin = (Box<str>, Box<str>, i64);
+/// An API administrator's confirmed log-in: user name, password, who they are.
+type KnownAdmin = (Box<str>, Box<str>, Admin);
 
 /// One site, as the API sees it.
 #[derive(Debug)]
@@ -30,6 +33,8 @@ pub struct Site {
     pub other_cons_lookup: OtherConsLookup,
     pub json_content_type: JsonContentType,
     pub redirect_digest: RedirectDigest,
+    /// Domains whose pages may call the client servlets across origins.
+    pub cors: CorsDomains,
     /// API administrators whose log-in succeeded.
     admins: Mutex<Vec<KnownAdmin>>,
 }
@@ -50,27 +55,28 @@ impl Site {
             other_cons_lookup: row.other_cons_lookup,
             json_content_type: row.json_content_type,
             redirect_digest: row.redirect_digest,
+            cors: CorsDomains::new(&row.cors_domains),
             admins: Mutex::new(Vec::new()),
         }
     }
 
-    /// An API administrator known from an earlier log-in: `Some(Ok(cons_id))` when the
+    /// An API administrator known from an earlier log-in: `Some(Ok(admin))` when the
     /// password matches, `Some(Err(()))` when it does not, `None` when the name is not known.
-    pub fn known_admin(&self, user_name: &str, password: &str) -> Option<Result<i64, ()>> {
+    pub fn known_admin(&self, user_name: &str, password: &str) -> Option<Result<Admin, ()>> {
         let admins = self.admins.lock().unwrap_or_else(|e| e.into_inner());
         // User names compare case-insensitively, as the store's `COLLATE NOCASE` does.
-        let (_, stored, cons_id) = admins
+        let (_, stored, admin) = admins
             .iter()
             .find(|(name, _, _)| name.eq_ignore_ascii_case(user_name))?;
         Some(if secret_eq(password, stored) {
-            Ok(*cons_id)
+            Ok(*admin)
         } else {
             Err(())
         })
     }
 
     /// Remember an API administrator whose log-in the store confirmed.
-    pub fn remember_admin(&self, user_name: &str, password: &str, cons_id: i64) {
+    pub fn remember_admin(&self, user_name: &str, password: &str, admin: Admin) {
         let mut admins = self.admins.lock().unwrap_or_else(|e| e.into_inner());
         if admins
             .iter()
@@ -81,7 +87,7 @@ impl Site {
         if admins.len() >= ADMINS_KEPT {
             admins.remove(0);
         }
-        admins.push((user_name.into(), password.into(), cons_id));
+        admins.push((user_name.into(), password.into(), admin));
     }
 }
 

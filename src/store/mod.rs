@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
         include_str!("yourmembership.sql"),
     ),
     include_str!("bookkeeping.sql"),
+    include_str!("luminate_2.sql"),
     include_str!("yourmembership_groups.sql"),
 ];
 

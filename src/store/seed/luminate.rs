@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, Transaction};
 
-use crate::seed::{Constituent, LuminateGroup, LuminateSeed, Site};
+use crate::seed::{Constituent, LuminateGroup, LuminateGroupType, LuminateSeed, Site};
 
 use super::ApplyError;
 
@@ -18,8 +18,8 @@ pub fn apply_seed(tx: &Transaction<'_>, lum: &LuminateSeed) -> Result<(), ApplyE
         }
         tx.execute(
             "INSERT INTO lum_site (org, is_default, api_key, secondary_api_key, secret_key, \
-             ip_filter, other_cons_lookup, json_content_type, redirect_digest) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             ip_filter, other_cons_lookup, json_content_type, redirect_digest, cors_domains) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 site.org,
                 site.default,
@@ -30,16 +30,27 @@ pub fn apply_seed(tx: &Transaction<'_>, lum: &LuminateSeed) -> Result<(), ApplyE
                 site.other_cons_lookup,
                 site.json_content_type,
                 site.redirect_digest,
+                serde_json::to_string(&site.cors_domains).unwrap_or_else(|_| "[]".into()),
             ],
         )?;
-        let mut insert_group =
-            tx.prepare_cached("INSERT INTO lum_group (org, id, label) VALUES (?1, ?2, ?3)")?;
+        let mut insert_group = tx.prepare_cached(
+            "INSERT INTO lum_group (org, id, label, description, type_id, type_name) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
         for g in &site.groups {
-            insert_group.execute(params![site.org, g.id, g.label])?;
+            insert_group.execute(params![
+                site.org,
+                g.id,
+                g.label,
+                g.description,
+                g.group_type.as_ref().map(|t| t.id),
+                g.group_type.as_ref().map(|t| t.name.as_str()),
+            ])?;
         }
         let mut insert_cons = tx.prepare_cached(
             "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, user_name, password, \
-             first_name, last_name, api_admin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             first_name, last_name, api_admin, group_management) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         let mut insert_membership = tx.prepare_cached(
             "INSERT INTO lum_cons_group (org, cons_id, group_id) VALUES (?1, ?2, ?3)",
@@ -55,6 +66,7 @@ pub fn apply_seed(tx: &Transaction<'_>, lum: &LuminateSeed) -> Result<(), ApplyE
                 c.first_name,
                 c.last_name,
                 c.api_admin,
+                c.group_management,
             ])?;
             for gid in &c.groups {
                 insert_membership.execute(params![site.org, c.cons_id, gid])?;
@@ -67,11 +79,13 @@ pub fn apply_seed(tx: &Transaction<'_>, lum: &LuminateSeed) -> Result<(), ApplyE
 pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
     let mut sites_stmt = conn.prepare(
         "SELECT org, is_default, api_key, secondary_api_key, secret_key, ip_filter, \
-         other_cons_lookup, json_content_type, redirect_digest FROM lum_site ORDER BY org",
+         other_cons_lookup, json_content_type, redirect_digest, cors_domains FROM lum_site \
+         ORDER BY org",
     )?;
     let mut sites: Vec<Site> = sites_stmt
         .query_map([], |r| {
             let ip_filter: String = r.get(5)?;
+            let cors_domains: String = r.get(9)?;
             Ok(Site {
                 org: r.get(0)?,
                 default: r.get(1)?,
@@ -82,16 +96,19 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
                 other_cons_lookup: r.get(6)?,
                 json_content_type: r.get(7)?,
                 redirect_digest: r.get(8)?,
+                cors_domains: serde_json::from_str(&cors_domains).unwrap_or_default(),
                 groups: Vec::new(),
                 constituents: Vec::new(),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut groups_stmt =
-        conn.prepare("SELECT id, label FROM lum_group WHERE org = ?1 ORDER BY id")?;
+    let mut groups_stmt = conn.prepare(
+        "SELECT id, label, description, type_id, type_name FROM lum_group WHERE org = ?1 \
+         ORDER BY id",
+    )?;
     let mut cons_stmt = conn.prepare(
         "SELECT cons_id, member_id, primary_email, user_name, password, first_name, last_name, \
-         api_admin FROM lum_cons WHERE org = ?1 ORDER BY cons_id",
+         api_admin, group_management FROM lum_cons WHERE org = ?1 ORDER BY cons_id",
     )?;
     let mut memberships_stmt = conn.prepare(
         "SELECT group_id FROM lum_cons_group WHERE org = ?1 AND cons_id = ?2 ORDER BY group_id",
@@ -99,9 +116,15 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
     for site in &mut sites {
         site.groups = groups_stmt
             .query_map([&site.org], |r| {
+                let type_id: Option<i64> = r.get(3)?;
+                let type_name: Option<String> = r.get(4)?;
                 Ok(LuminateGroup {
                     id: r.get(0)?,
                     label: r.get(1)?,
+                    description: r.get(2)?,
+                    group_type: type_id
+                        .zip(type_name)
+                        .map(|(id, name)| LuminateGroupType { id, name }),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -116,6 +139,7 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
                     first_name: r.get(5)?,
                     last_name: r.get(6)?,
                     api_admin: r.get(7)?,
+                    group_management: r.get(8)?,
                     groups: Vec::new(),
                 })
             })?
