@@ -9,18 +9,21 @@
 //!
 //! Emulated: `getUserGroups` with the who-has-access rules, `getUser`, `listUsers` (matchers,
 //! sorting, group/home-group/status/date filters), `getGroup`, `listGroups`, `updateGroup`
-//! (group membership, home group, permissions, status) and `updateUser` (email, employee ID,
-//! names, timezone, status, home group, supervisors, group membership and permissions). Not
-//! emulated: every other method (SU:11), creating users or groups, renaming groups, profile
-//! fields other than those, learning modules, subscription variants, venues, wages, tags,
-//! teams, custom fields.
+//! (group membership, home group, permissions in both shapes, status), `updateUser` (email,
+//! employee ID, names, timezone, status, home group, supervisors, group membership and
+//! permissions), `createUser` (identity, names, timezone, status, home group, groups with
+//! permissions, supervisors) and `createGroup` (name, GroupID, status, users with home group and
+//! permissions). Not emulated: every other method (SU:11), owners and administrators created
+//! through the API, renaming groups, profile fields other than those, learning modules,
+//! subscription variants, venues, wages, tags, teams, custom fields.
 //!
 //! **[choice]** decisions, each defined once next to the code it governs:
 //! - SU:01 for a GET or an empty POST as well as for plain HTTP ([`served_over_https_post`]);
 //! - SU:01 for a body over the 4 MiB limit, as a PHP service whose `post_max_size` is
 //!   exceeded sees an empty POST (`SmarterU::unreadable_body`);
 //! - a `Package` field sent twice is SU:02 ([`package::Field::Repeated`]);
-//! - nesting and element limits ([`package::MAX_DEPTH`], [`package::MAX_ELEMENTS`]);
+//! - nesting, element and attribute limits ([`package::MAX_DEPTH`], [`package::MAX_ELEMENTS`],
+//!   [`package::MAX_ATTRIBUTES`]);
 //! - an empty `AccountAPI`/`UserAPI`/`Method` counts as missing ([`Envelope::read`]);
 //! - a repeated envelope element is SU:13 ([`Envelope::read`]);
 //! - any path under `/apiv2/` is the endpoint ([`claims`]);
@@ -37,7 +40,10 @@
 //! - `Timezone` in `updateUser`: a display value is kept, a known provided name is mapped, any
 //!   other name is ignored ([`timezone`]);
 //! - `listUsers` dates, matchers, sorting and the `Teams`/`Tags2` filters matching nobody
-//!   ([`methods`], [`crate::store::smarteru`]).
+//!   ([`methods`], [`crate::store::smarteru`]);
+//! - permissions without `Action` are granted; what `createUser` and `createGroup` require, who
+//!   may call them, how new ids are chosen ([`methods`]);
+//! - every method-specific code but GU:03 and GG:03, and its text ([`errors`]).
 
 pub mod accounts;
 pub mod errors;
@@ -96,9 +102,10 @@ impl Vendor for SmarterU {
 
     async fn decode(state: &AppState, head: &Head, body: Bytes) -> SuRequest {
         let field = package::field(&head.parts.headers, &body).await;
-        let root = match &field {
-            package::Field::Found(bytes) => package::parse(bytes),
-            _ => Err(SuError::NoPackage),
+        let root = match field {
+            package::Field::Found(bytes) => package::parse_bytes(bytes).await,
+            package::Field::Missing => Err(SuError::NoPackage),
+            package::Field::Repeated => Err(SuError::RepeatedPackage),
         };
         let account_key = root
             .as_ref()
@@ -119,20 +126,16 @@ impl Vendor for SmarterU {
         let step = if !served_over_https_post(head, &body) {
             Err(SuError::NoPostData)
         } else {
-            match (&field, &root) {
-                (package::Field::Missing, _) => Err(SuError::NoPackage),
-                (package::Field::Repeated, _) => Err(SuError::RepeatedPackage),
-                (package::Field::Found(_), Err(e)) => Err(e.clone()),
-                (package::Field::Found(_), Ok(root)) => {
-                    Envelope::read(root).map(|envelope| Ready {
-                        user_api: envelope.user_api.to_string(),
-                        command: Some(methods::decode(
-                            envelope.method,
-                            envelope.parameters,
-                            Check::new(envelope.unexpected.map(str::to_string)),
-                        )),
-                    })
-                }
+            match &root {
+                Err(e) => Err(e.clone()),
+                Ok(root) => Envelope::read(root).map(|envelope| Ready {
+                    user_api: envelope.user_api.to_string(),
+                    command: Some(methods::decode(
+                        envelope.method,
+                        envelope.parameters,
+                        Check::new(envelope.unexpected.map(str::to_string)),
+                    )),
+                }),
             }
         };
         SuRequest {

@@ -27,6 +27,8 @@ pub async fn run(state: &AppState, op: Op, parts: &Parts, fields: &Fields) -> Re
         Op::MemberGroupsPut => change_member_groups(state, parts, fields, false).await,
         Op::GroupTypes | Op::MemberGroupTypes => group_types(state, parts, fields, op).await,
         Op::Groups => groups(state, parts, fields).await,
+        Op::GroupsPost => write_group(state, parts, fields, true).await,
+        Op::GroupsPut => write_group(state, parts, fields, false).await,
         Op::PeopleGroups => people_groups(state, parts, fields).await,
         Op::Unknown => Err(YmError::RouteNotFound),
     }
@@ -119,7 +121,13 @@ pub struct MemberGroupsCmd {
     pub remove_group_rep_title: Option<String>,
     pub id: Option<i32>,
     pub group_code: Option<String>,
-    pub device: Option<String>,
+    pub device: &'static str,
+}
+
+/// `Device`: YM's enum, `Desktop` when the request names none.
+fn device(f: &Fields) -> Result<&'static str, YmError> {
+    Ok(f.enumeration("Device", super::DEVICES)?
+        .unwrap_or(super::DEFAULT_DEVICE))
 }
 
 fn not_negative(field: &'static str, v: i32) -> Result<i32, YmError> {
@@ -159,7 +167,7 @@ fn decode_member_groups(f: &Fields) -> Result<MemberGroupsCmd, YmError> {
         remove_group_rep_title: f.string("RemoveGroupRepTitle")?,
         id: f.int("ID")?,
         group_code: f.string("GroupCode")?,
-        device: f.string("Device")?,
+        device: device(f)?,
     })
 }
 
@@ -386,6 +394,7 @@ async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Res
         member_id,
         &types,
         now(state),
+        device(f)?,
     ))
 }
 
@@ -423,9 +432,145 @@ async fn catalogue(
 }
 
 async fn groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let client_id = f.int("ClientID")?.unwrap_or(0);
-    let types = catalogue(state, parts, i64::from(client_id), Need::Admin).await?;
-    Ok(responses::groups(client_id, &types, now(state)))
+    let cmd = GroupsCmd {
+        client_id: f.int("ClientID")?.unwrap_or(0),
+        device: device(f)?,
+        ..GroupsCmd::default()
+    };
+    let types = catalogue(state, parts, i64::from(cmd.client_id), Need::Admin).await?;
+    Ok(responses::groups(&cmd, Some(&types), now(state)))
+}
+
+/// A decoded `Groups` request (YM's request DTO; every property optional), echoed by the
+/// answer of a POST or PUT.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupsCmd {
+    pub client_id: i32,
+    pub group_id: Option<i32>,
+    pub group_code: Option<String>,
+    pub type_id: Option<i32>,
+    pub name: Option<String>,
+    pub settings: crate::seed::GroupSettings,
+    pub device: &'static str,
+}
+
+/// **\[choice\]** Longest `ShortDescription`/`WelcomeContent` (characters): a group's welcome
+/// page is HTML (the public OWASP client sends a whole page), longer than other strings.
+pub const MAX_CONTENT_CHARS: usize = 100_000;
+
+fn decode_groups(f: &Fields) -> Result<GroupsCmd, YmError> {
+    let settings = crate::seed::GroupSettings {
+        active: f.bool("Active")?,
+        hidden: f.bool("Hidden")?,
+        accessibility: f.int("Accessibility")?,
+        membership: f.int("Membership")?,
+        messaging: f.int("Messaging")?,
+        send_newsletter: f.bool("SendNewsletter")?,
+        enable_feed: f.bool("EnableFeed")?,
+        admin_can_export_members: f.bool("AdminCanExportMembers")?,
+        photo_approval: f.bool("PhotoApproval")?,
+        email_options_admin: f.int("EmailOptionsAdmin")?,
+        email_options_member: f.int("EmailOptionsMember")?,
+        short_description: f.string_up_to("ShortDescription", MAX_CONTENT_CHARS)?,
+        welcome_content: f.string_up_to("WelcomeContent", MAX_CONTENT_CHARS)?,
+    };
+    Ok(GroupsCmd {
+        client_id: f.int("ClientID")?.unwrap_or(0),
+        group_id: f.int("GroupID")?,
+        group_code: f.string("GroupCode")?,
+        type_id: f.int("TypeID")?,
+        name: f.string("Name")?,
+        settings,
+        device: device(f)?,
+    })
+}
+
+fn required_field(field: &'static str) -> YmError {
+    YmError::Invalid {
+        field: Some(field),
+        message: format!("'{field}' is required."),
+    }
+}
+
+/// What a POST (`create`) or PUT asks of the catalogue, checked as far as the request alone
+/// allows: **\[choice\]** a new group needs `Name`, `GroupCode` and `TypeID` (YM marks nothing
+/// required; a group without them could not be listed or named); a change needs `GroupID`; the
+/// option settings take 0, 1 or 2 (the values a public client names).
+fn group_write(cmd: &GroupsCmd, create: bool) -> Result<db::GroupWrite, YmError> {
+    if create {
+        for (field, missing) in [
+            ("Name", cmd.name.is_none()),
+            ("GroupCode", cmd.group_code.is_none()),
+            ("TypeID", cmd.type_id.is_none()),
+        ] {
+            if missing {
+                return Err(required_field(field));
+            }
+        }
+    } else if cmd.group_id.is_none() {
+        return Err(required_field("GroupID"));
+    }
+    for (field, value) in cmd.settings.options() {
+        if value.is_some_and(|v| !crate::seed::GROUP_OPTION_VALUES.contains(&v)) {
+            return Err(YmError::Invalid {
+                field: Some(field),
+                message: format!("'{field}' must be 0, 1 or 2."),
+            });
+        }
+    }
+    Ok(db::GroupWrite {
+        code: cmd.group_code.clone(),
+        name: cmd.name.clone(),
+        type_id: cmd.type_id.map(i64::from),
+        settings: cmd.settings.clone(),
+    })
+}
+
+/// `POST` (create) or `PUT` (change; omitted fields are left as they are) of a catalogue group,
+/// for admin sessions. Later reads (`Groups`, member groups, the state) show the change.
+async fn write_group(
+    state: &AppState,
+    parts: &Parts,
+    f: &Fields,
+    create: bool,
+) -> Result<Obj, YmError> {
+    let mut cmd = decode_groups(f)?;
+    let client_id = i64::from(cmd.client_id);
+    // The request's own mistakes are answered after the session check.
+    let write = group_write(&cmd, create);
+    let existing = cmd.group_id.map(i64::from);
+    let id = as_caller(state, parts, client_id, Need::Admin, true, move |tx, _| {
+        let write = write?;
+        if let Some(type_id) = write.type_id {
+            if !db::group_type_exists(tx, client_id, type_id)? {
+                return Err(YmError::GroupTypeNotFound);
+            }
+        }
+        let except = if create { None } else { existing };
+        if let Some(code) = &write.code {
+            if db::group_code_taken(tx, client_id, code, except)? {
+                return Err(YmError::Invalid {
+                    field: Some("GroupCode"),
+                    message: format!("A group with GroupCode '{code}' already exists."),
+                });
+            }
+        }
+        match existing {
+            Some(id) if !create => {
+                if db::update_group(tx, client_id, id, &write)? {
+                    Ok(id)
+                } else {
+                    Err(YmError::GroupNotFound)
+                }
+            }
+            // **[choice]** A GroupID sent with a POST is ignored: the new group gets the next
+            // free id of the client.
+            _ => Ok(db::insert_group(tx, client_id, &write)?),
+        }
+    })
+    .await?;
+    cmd.group_id = i32::try_from(id).ok();
+    Ok(responses::groups(&cmd, None, now(state)))
 }
 
 // ---------------------------------------------------------------- PeopleGroups
@@ -481,5 +626,6 @@ async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Ob
         id,
         &relationships,
         now(state),
+        device(f)?,
     ))
 }

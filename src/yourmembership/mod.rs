@@ -7,7 +7,8 @@
 //!   `PageNumber`, `PageSize`, `OffSet`; `POST`/`PUT /Ams/{ClientID}/MemberGroups` (member with
 //!   primary group, administrator, representative with a title created on the fly).
 //! - `GET /Ams/{ClientID}/GroupTypes`, `/Ams/{ClientID}/Member/{MemberID}/GroupTypes`,
-//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`.
+//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`; `POST`/`PUT
+//!   /Ams/{ClientID}/Groups` (create a group, change one by `GroupID`).
 //! - Formats: JSON, JSONP, JSV, DataContract XML, CSV; chosen by route suffix, `?format=`,
 //!   `Accept`. Routes match in any case; a wrong verb is 405, an unknown route 404.
 //!
@@ -22,7 +23,9 @@
 //! them in the negotiated format, [`errors`] is the one error type.
 //!
 //! ## \[choice\]s (each marked where it lives; README.md gives the reasons)
-//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); a login sets the `ss-id` cookie
+//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); an expired session's Message
+//!   says "timeout" ([`errors`]) and is remembered for a day
+//!   ([`crate::store::yourmembership::SESSION_MEMORY_MS`]); a login sets the `ss-id` cookie
 //!   ([`auth::session_cookie`]); OAuth variant = API key and
 //!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
 //!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
@@ -33,7 +36,9 @@
 //!   injected-code status map; [`WWW_AUTHENTICATE`].
 //! - member groups ([`methods`]): admin-/representative-only groups show `NotJoined`; paging
 //!   defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove; one title per group;
-//!   no flag → 400; `PeopleGroups` tags and order; a member's group types.
+//!   no flag → 400; `PeopleGroups` tags and order; a member's group types; what a catalogue
+//!   write requires, its option values and its answer.
+//! - `ServerID` ([`SERVER_ID`]).
 //! - binding ([`binding`]): strings over [`binding::MAX_STRING_CHARS`] refused; XML/JSV request
 //!   bodies refused unread.
 //! - formats ([`render`]): XML layout; JSV empty string `""`; CSV single-row form; JSONP callback
@@ -77,6 +82,15 @@ pub const DEFAULT_PAGE_SIZE: i32 = 100;
 /// **\[choice\]** The `WWW-Authenticate` challenge of a 401 (ServiceStack names its provider and
 /// realm; YM's exact value is not public).
 pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
+
+/// `Device` values (YM's enum), and the one a request that names none gets: the enum's first
+/// value, which YM's metadata samples show (`Device: Desktop`).
+pub const DEVICES: &[&str] = &["Desktop", "IOS", "Android"];
+pub const DEFAULT_DEVICE: &str = "Desktop";
+
+/// **\[choice\]** `ServerID` of `BaseDto` responses: YM's name the web server that answered
+/// (`WS-5-99-907` in its samples); the mock names itself in the same shape.
+pub const SERVER_ID: &str = "WS-MOCK-1";
 
 /// Whether a path belongs to YourMembership: `/Ams` and below, in any case (ServiceStack).
 pub fn claims(path: &str) -> bool {

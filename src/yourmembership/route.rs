@@ -35,6 +35,8 @@ pub enum Op {
     GroupTypes,
     MemberGroupTypes,
     Groups,
+    GroupsPost,
+    GroupsPut,
     PeopleGroups,
     /// No route matched, or a known route with a verb it does not serve.
     Unknown,
@@ -63,6 +65,8 @@ impl Op {
             Op::GroupTypes => "GroupTypes.GET",
             Op::MemberGroupTypes => "MemberGroupTypes.GET",
             Op::Groups => "Groups.GET",
+            Op::GroupsPost => "Groups.POST",
+            Op::GroupsPut => "Groups.PUT",
             Op::PeopleGroups => "PeopleGroups.GET",
             Op::Unknown => "unknown",
         }
@@ -74,7 +78,7 @@ impl Op {
             Op::Authenticate => "Authenticate",
             Op::MemberGroupsGet | Op::MemberGroupsPost | Op::MemberGroupsPut => "MemberGroups",
             Op::GroupTypes | Op::MemberGroupTypes => "GroupTypes",
-            Op::Groups => "Groups",
+            Op::Groups | Op::GroupsPost | Op::GroupsPut => "Groups",
             Op::PeopleGroups => "PeopleGroups",
             Op::Unknown => "ErrorResponse",
         }
@@ -87,6 +91,7 @@ impl Endpoint {
         match self {
             Endpoint::Authenticate => &[Method::POST],
             Endpoint::MemberGroups => &[Method::POST, Method::PUT],
+            Endpoint::Groups => &[Method::GET, Method::POST, Method::PUT],
             _ => &[Method::GET],
         }
     }
@@ -100,6 +105,8 @@ impl Endpoint {
             (Endpoint::GroupTypes, "GET") => Op::GroupTypes,
             (Endpoint::MemberGroupTypes, "GET") => Op::MemberGroupTypes,
             (Endpoint::Groups, "GET") => Op::Groups,
+            (Endpoint::Groups, "POST") => Op::GroupsPost,
+            (Endpoint::Groups, "PUT") => Op::GroupsPut,
             (Endpoint::PeopleGroups, "GET") => Op::PeopleGroups,
             _ => return None,
         };
