@@ -44,7 +44,7 @@ pub enum Op {
 
 impl Op {
     /// Every operation a route serves (not [`Op::Unknown`]).
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 10] = [
         Op::Authenticate,
         Op::MemberGroupsGet,
         Op::MemberGroupsPost,
@@ -52,6 +52,8 @@ impl Op {
         Op::GroupTypes,
         Op::MemberGroupTypes,
         Op::Groups,
+        Op::GroupsPost,
+        Op::GroupsPut,
         Op::PeopleGroups,
     ];
 
@@ -205,6 +207,8 @@ mod operation_list {
             | Op::GroupTypes
             | Op::MemberGroupTypes
             | Op::Groups
+            | Op::GroupsPost
+            | Op::GroupsPut
             | Op::PeopleGroups => Op::ALL.contains(&op),
             Op::Unknown => !Op::ALL.contains(&op),
         }
