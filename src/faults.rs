@@ -132,7 +132,7 @@ pub fn operations(api: Api) -> Vec<&'static str> {
             .iter()
             .map(|row| row.name)
             .collect(),
-        Api::SmarterU => crate::smarteru::methods::METHODS.to_vec(),
+        Api::SmarterU => crate::smarteru::command::METHODS.to_vec(),
         Api::YourMembership => crate::yourmembership::route::Op::ALL
             .iter()
             .map(|op| op.name())

@@ -3,8 +3,9 @@
 //!
 //! A request goes: HTTPS/POST-only rule (SU:01) → `Package` field ([`package::field`], SU:02)
 //! → XML ([`package::parse`], SU:03) → envelope ([`Envelope::read`], SU:04–SU:09) → keys
-//! (SU:10) → method and parameters ([`methods::decode`], SU:11–SU:13) → the method against the
-//! store ([`methods::read`] / [`methods::write`]) → [`render`]. Every failure is a
+//! (SU:10) → method and parameters ([`command::decode`], SU:11–SU:13) → the method against the
+//! store, in one call ([`methods::read`] / [`methods::write`], giving a [`methods::Reply`]) →
+//! its `Info` written off the store thread ([`render::info`]). Every failure is a
 //! [`SuError`], rendered by one `IntoResponse`.
 //!
 //! Emulated: `getUserGroups` with the who-has-access rules, `getUser`, `listUsers` (matchers,
@@ -28,9 +29,10 @@
 //! - a repeated envelope element is SU:13 ([`Envelope::read`]);
 //! - any path under `/apiv2/` is the endpoint ([`claims`]);
 //! - access rules, the user/group lists, page sizes, profile defaults, permission and
-//!   home-group codes: see [`crate::store::smarteru`], [`methods`] and [`errors`];
+//!   home-group codes: see [`crate::store::smarteru`], [`command`], [`methods`] and
+//!   [`errors`]; profile defaults in [`render`];
 //! - `updateGroup`/`updateUser` settings the mock does not store are accepted and ignored
-//!   (`GROUP_IGNORED`, `INFO_IGNORED`, `PROFILE_IGNORED` in [`methods`]): the public PHP client
+//!   (`GROUP_IGNORED`, `INFO_IGNORED`, `PROFILE_IGNORED` in [`command`]): the public PHP client
 //!   sends them on every call;
 //! - `LearningModules`, `SubscriptionVariants`, `Venues`, `Wages` are accepted empty (the PHP
 //!   client always sends them) and any content is SU:13 rather than a faked success;
@@ -40,12 +42,13 @@
 //! - `Timezone` in `updateUser`: a display value is kept, a known provided name is mapped, any
 //!   other name is ignored ([`timezone`]);
 //! - `listUsers` dates, matchers, sorting and the `Teams`/`Tags2` filters matching nobody
-//!   ([`methods`], [`crate::store::smarteru`]);
+//!   ([`command`], [`crate::store::smarteru`]);
 //! - permissions without `Action` are granted; what `createUser` and `createGroup` require, who
-//!   may call them, how new ids are chosen ([`methods`]);
+//!   may call them ([`command`], [`methods`]), how new ids are chosen ([`methods`]);
 //! - every method-specific code but GU:03 and GG:03, and its text ([`errors`]).
 
 pub mod accounts;
+pub mod command;
 pub mod errors;
 pub mod methods;
 pub mod package;
@@ -63,8 +66,8 @@ use crate::state::AppState;
 use crate::store::smarteru::{self as q, AccountRow, Caller};
 use crate::vendor::{Api, Head, Label, Scheme, Vendor};
 
+use command::{Check, Command};
 pub use errors::SuError;
-use methods::{Check, Command};
 use package::Node;
 
 /// Whether a path belongs to SmarterU: `/apiv2` and below. **[choice]** Every path under
@@ -130,7 +133,7 @@ impl Vendor for SmarterU {
                 Err(e) => Err(e.clone()),
                 Ok(root) => Envelope::read(root).map(|envelope| Ready {
                     user_api: envelope.user_api.to_string(),
-                    command: Some(methods::decode(
+                    command: Some(command::decode(
                         envelope.method,
                         envelope.parameters,
                         Check::new(envelope.unexpected.map(str::to_string)),
@@ -212,7 +215,7 @@ async fn handle(state: &AppState, request: &mut SuRequest) -> Result<Response, S
     let user_key = std::mem::take(&mut ready.user_api);
     let command = ready.command.take().unwrap_or(Err(SuError::Internal));
     let now = state.clock.now();
-    let info = if command.as_ref().is_ok_and(Command::writes) {
+    let reply = if command.as_ref().is_ok_and(Command::writes) {
         state
             .store
             .write(move |tx| {
@@ -231,7 +234,7 @@ async fn handle(state: &AppState, request: &mut SuRequest) -> Result<Response, S
             })
             .await??
     };
-    Ok(render::success(info))
+    Ok(render::success(render::info(&reply)))
 }
 
 /// SU:10 unless the user key names an active user of the account the account key named.
