@@ -1,36 +1,39 @@
-//! The operations. Each reads the same way: decode the request DTO → authorize the session →
-//! apply to the store → build the response DTO.
+//! The operations. Each reads the same way: the decoded [`Command`] → the session check and
+//! the change or query, in one store call → the response DTO, built off the store thread.
 
 use axum::http::request::Parts;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::Connection;
 
 use super::auth::{self, Caller, Login, Need};
-use super::binding::Fields;
+use super::command::{self, Command, GroupsCmd, MemberGroupsCmd};
 use super::errors::YmError;
 use super::render::Obj;
 use super::responses::{self, GroupTypeView, GroupView, RelatedGroup};
-use super::route::Op;
-use super::{internal, ym_time, DEFAULT_PAGE_SIZE};
+use super::{internal, ym_time};
 use crate::state::AppState;
-use crate::store::yourmembership::{self as db, GroupRow, RelationshipChange};
+use crate::store::yourmembership::{self as db, GroupRow};
 
-/// `Status` values of the `MemberGroups` DTO.
-pub const GROUP_STATUSES: &[&str] = &["None", "Joined", "Pending", "NotJoined", "JoinedOrPending"];
-
-/// Run one operation (never [`Op::Unknown`]) on the request's bound fields.
-pub async fn run(state: &AppState, op: Op, parts: &Parts, fields: &Fields) -> Result<Obj, YmError> {
-    match op {
-        Op::Authenticate => authenticate(state, fields).await,
-        Op::MemberGroupsGet => member_groups(state, parts, fields).await,
-        Op::MemberGroupsPost => change_member_groups(state, parts, fields, true).await,
-        Op::MemberGroupsPut => change_member_groups(state, parts, fields, false).await,
-        Op::GroupTypes | Op::MemberGroupTypes => group_types(state, parts, fields, op).await,
-        Op::Groups => groups(state, parts, fields).await,
-        Op::GroupsPost => write_group(state, parts, fields, true).await,
-        Op::GroupsPut => write_group(state, parts, fields, false).await,
-        Op::PeopleGroups => people_groups(state, parts, fields).await,
-        Op::Unknown => Err(YmError::RouteNotFound),
+/// Run one decoded operation.
+pub async fn run(state: &AppState, parts: &Parts, command: Command) -> Result<Obj, YmError> {
+    match command {
+        Command::Authenticate(login) => authenticate(state, login).await,
+        Command::MemberGroups(cmd) => member_groups(state, parts, cmd).await,
+        Command::ChangeMemberGroups { cmd, add } => {
+            change_member_groups(state, parts, cmd, add).await
+        }
+        Command::GroupTypes {
+            client_id,
+            member_id,
+            device,
+        } => group_types(state, parts, client_id, member_id, device).await,
+        Command::Groups(cmd) => groups(state, parts, cmd).await,
+        Command::WriteGroup { cmd, create } => write_group(state, parts, cmd, create).await,
+        Command::PeopleGroups {
+            client_id,
+            id,
+            device,
+        } => people_groups(state, parts, client_id, id, device).await,
     }
 }
 
@@ -64,24 +67,7 @@ async fn as_caller<T: Send + 'static>(
 
 // ---------------------------------------------------------------- Authenticate
 
-/// Decode an `Authenticate` request (also used by `classify` to find the tenant).
-pub fn decode_login(f: &Fields) -> Result<Login, YmError> {
-    Ok(Login {
-        client_id: f.int("ClientID")?.unwrap_or(0),
-        user_type: f
-            .enumeration("UserType", auth::USER_TYPES)?
-            .unwrap_or("Anonymous"),
-        // `Username` and `UserName` are the same property to a case-insensitive binder.
-        username: f.string("Username")?,
-        password: f.string("Password")?,
-        email: f.string("EmailAddress")?,
-        consumer_key: f.string("ConsumerKey")?,
-        consumer_secret: f.string("ConsumerSecret")?,
-    })
-}
-
-async fn authenticate(state: &AppState, f: &Fields) -> Result<Obj, YmError> {
-    let login = decode_login(f)?;
+async fn authenticate(state: &AppState, login: Login) -> Result<Obj, YmError> {
     let client_id = login.client_id;
     let now_ms = crate::store::unix_ms(state.clock.now());
     let (member_id, session_id) = state
@@ -100,76 +86,6 @@ async fn authenticate(state: &AppState, f: &Fields) -> Result<Obj, YmError> {
 }
 
 // ---------------------------------------------------------------- MemberGroups
-
-/// A decoded `MemberGroups` request (also echoed by the response).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MemberGroupsCmd {
-    pub client_id: i32,
-    pub member_id: i32,
-    pub page_number: i32,
-    pub page_size: i32,
-    pub offset: i32,
-    pub status: &'static str,
-    pub group_type_id: i32,
-    pub search_term: Option<String>,
-    pub add_as_member: Option<bool>,
-    pub is_primary_group: Option<bool>,
-    pub add_as_group_admin: Option<bool>,
-    pub add_group_rep_title: Option<String>,
-    pub remove_as_member: Option<bool>,
-    pub remove_as_group_admin: Option<bool>,
-    pub remove_group_rep_title: Option<String>,
-    pub id: Option<i32>,
-    pub group_code: Option<String>,
-    pub device: &'static str,
-}
-
-/// `Device`: YM's enum, `Desktop` when the request names none.
-fn device(f: &Fields) -> Result<&'static str, YmError> {
-    Ok(f.enumeration("Device", super::DEVICES)?
-        .unwrap_or(super::DEFAULT_DEVICE))
-}
-
-fn not_negative(field: &'static str, v: i32) -> Result<i32, YmError> {
-    if v < 0 {
-        Err(YmError::Invalid {
-            field: Some(field),
-            message: format!("'{field}' must not be negative."),
-        })
-    } else {
-        Ok(v)
-    }
-}
-
-fn decode_member_groups(f: &Fields) -> Result<MemberGroupsCmd, YmError> {
-    // **[choice]** PageNumber 0 (unset) means page 1; PageSize 0 (unset) means
-    // DEFAULT_PAGE_SIZE. Both echo their effective value.
-    let page_number = not_negative("PageNumber", f.int("PageNumber")?.unwrap_or(0))?.max(1);
-    let page_size = match not_negative("PageSize", f.int("PageSize")?.unwrap_or(0))? {
-        0 => DEFAULT_PAGE_SIZE,
-        n => n,
-    };
-    Ok(MemberGroupsCmd {
-        client_id: f.int("ClientID")?.unwrap_or(0),
-        member_id: f.int("MemberID")?.unwrap_or(0),
-        page_number,
-        page_size,
-        offset: not_negative("OffSet", f.int("OffSet")?.unwrap_or(0))?,
-        status: f.enumeration("Status", GROUP_STATUSES)?.unwrap_or("None"),
-        group_type_id: f.int("GroupTypeId")?.unwrap_or(0),
-        search_term: f.string("SearchTerm")?,
-        add_as_member: f.bool("AddAsMember")?,
-        is_primary_group: f.bool("IsPrimaryGroup")?,
-        add_as_group_admin: f.bool("AddAsGroupAdmin")?,
-        add_group_rep_title: f.string("AddGroupRepTitle")?,
-        remove_as_member: f.bool("RemoveAsMember")?,
-        remove_as_group_admin: f.bool("RemoveAsGroupAdmin")?,
-        remove_group_rep_title: f.string("RemoveGroupRepTitle")?,
-        id: f.int("ID")?,
-        group_code: f.string("GroupCode")?,
-        device: device(f)?,
-    })
-}
 
 /// The member's status in a group as `Group.Status` shows it. **\[choice\]** a group where the
 /// member is only an administrator or a representative shows `NotJoined`.
@@ -241,8 +157,11 @@ fn load_member_groups(
     Ok(db::member_groups(conn, client_id, member_id)?)
 }
 
-async fn member_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let cmd = decode_member_groups(f)?;
+async fn member_groups(
+    state: &AppState,
+    parts: &Parts,
+    cmd: MemberGroupsCmd,
+) -> Result<Obj, YmError> {
     let (client_id, member_id) = (i64::from(cmd.client_id), i64::from(cmd.member_id));
     let rows = as_caller(
         state,
@@ -260,56 +179,15 @@ async fn member_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Ob
     ))
 }
 
-/// The relationship change a POST (`add`) or PUT asks for; 400 when it asks for none.
-fn relationship_change(cmd: &MemberGroupsCmd, add: bool) -> Result<RelationshipChange, YmError> {
-    let yes = |b: Option<bool>| b == Some(true);
-    let change = if add {
-        RelationshipChange {
-            add_member: yes(cmd.add_as_member),
-            make_primary: yes(cmd.is_primary_group),
-            add_admin: yes(cmd.add_as_group_admin),
-            add_title: cmd.add_group_rep_title.clone(),
-            ..RelationshipChange::default()
-        }
-    } else {
-        RelationshipChange {
-            remove_member: yes(cmd.remove_as_member),
-            remove_admin: yes(cmd.remove_as_group_admin),
-            remove_title: cmd.remove_group_rep_title.clone(),
-            ..RelationshipChange::default()
-        }
-    };
-    let asks = change.add_member
-        || change.add_admin
-        || change.add_title.is_some()
-        || change.remove_member
-        || change.remove_admin
-        || change.remove_title.is_some();
-    if asks {
-        Ok(change)
-    } else if add {
-        Err(YmError::Invalid {
-            field: None,
-            message: "Specify AddAsMember, AddAsGroupAdmin or AddGroupRepTitle.".into(),
-        })
-    } else {
-        Err(YmError::Invalid {
-            field: None,
-            message: "Specify RemoveAsMember, RemoveAsGroupAdmin or RemoveGroupRepTitle.".into(),
-        })
-    }
-}
-
 async fn change_member_groups(
     state: &AppState,
     parts: &Parts,
-    f: &Fields,
+    cmd: MemberGroupsCmd,
     add: bool,
 ) -> Result<Obj, YmError> {
-    let cmd = decode_member_groups(f)?;
     let (client_id, member_id) = (i64::from(cmd.client_id), i64::from(cmd.member_id));
     // The request's own mistakes are answered after the session check, as before a change.
-    let change = relationship_change(&cmd, add);
+    let change = command::relationship_change(&cmd, add);
     let group_named = cmd.group_code.is_some() || cmd.id.is_some();
     let code = cmd.group_code.clone();
     let id = cmd.id.map(i64::from);
@@ -352,14 +230,15 @@ impl From<rusqlite::Error> for YmError {
 
 // ---------------------------------------------------------------- GroupTypes, Groups
 
-async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Result<Obj, YmError> {
-    let client_id = f.int("ClientID")?.unwrap_or(0);
-    let member_id = match op {
-        Op::MemberGroupTypes => f.int("MemberID")?.unwrap_or(0),
-        _ => 0,
-    };
-    let (cid, mid) = (i64::from(client_id), i64::from(member_id));
-    let types: Vec<GroupTypeView> = if op == Op::MemberGroupTypes {
+async fn group_types(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i32,
+    member_id: Option<i32>,
+    device: &'static str,
+) -> Result<Obj, YmError> {
+    let (cid, mid) = (i64::from(client_id), i64::from(member_id.unwrap_or(0)));
+    let types: Vec<GroupTypeView> = if member_id.is_some() {
         // **[choice]** A member's group types are the types of the groups it relates to.
         let rows = as_caller(
             state,
@@ -391,10 +270,10 @@ async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Res
     };
     Ok(responses::group_types(
         client_id,
-        member_id,
+        member_id.unwrap_or(0),
         &types,
         now(state),
-        device(f)?,
+        device,
     ))
 }
 
@@ -431,99 +310,9 @@ async fn catalogue(
     Ok(types)
 }
 
-async fn groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let cmd = GroupsCmd {
-        client_id: f.int("ClientID")?.unwrap_or(0),
-        device: device(f)?,
-        ..GroupsCmd::default()
-    };
+async fn groups(state: &AppState, parts: &Parts, cmd: GroupsCmd) -> Result<Obj, YmError> {
     let types = catalogue(state, parts, i64::from(cmd.client_id), Need::Admin).await?;
     Ok(responses::groups(&cmd, Some(&types), now(state)))
-}
-
-/// A decoded `Groups` request (YM's request DTO; every property optional), echoed by the
-/// answer of a POST or PUT.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupsCmd {
-    pub client_id: i32,
-    pub group_id: Option<i32>,
-    pub group_code: Option<String>,
-    pub type_id: Option<i32>,
-    pub name: Option<String>,
-    pub settings: crate::seed::GroupSettings,
-    pub device: &'static str,
-}
-
-/// **\[choice\]** Longest `ShortDescription`/`WelcomeContent` (characters): a group's welcome
-/// page is HTML (the public OWASP client sends a whole page), longer than other strings.
-pub const MAX_CONTENT_CHARS: usize = 100_000;
-
-fn decode_groups(f: &Fields) -> Result<GroupsCmd, YmError> {
-    let settings = crate::seed::GroupSettings {
-        active: f.bool("Active")?,
-        hidden: f.bool("Hidden")?,
-        accessibility: f.int("Accessibility")?,
-        membership: f.int("Membership")?,
-        messaging: f.int("Messaging")?,
-        send_newsletter: f.bool("SendNewsletter")?,
-        enable_feed: f.bool("EnableFeed")?,
-        admin_can_export_members: f.bool("AdminCanExportMembers")?,
-        photo_approval: f.bool("PhotoApproval")?,
-        email_options_admin: f.int("EmailOptionsAdmin")?,
-        email_options_member: f.int("EmailOptionsMember")?,
-        short_description: f.string_up_to("ShortDescription", MAX_CONTENT_CHARS)?,
-        welcome_content: f.string_up_to("WelcomeContent", MAX_CONTENT_CHARS)?,
-    };
-    Ok(GroupsCmd {
-        client_id: f.int("ClientID")?.unwrap_or(0),
-        group_id: f.int("GroupID")?,
-        group_code: f.string("GroupCode")?,
-        type_id: f.int("TypeID")?,
-        name: f.string("Name")?,
-        settings,
-        device: device(f)?,
-    })
-}
-
-fn required_field(field: &'static str) -> YmError {
-    YmError::Invalid {
-        field: Some(field),
-        message: format!("'{field}' is required."),
-    }
-}
-
-/// What a POST (`create`) or PUT asks of the catalogue, checked as far as the request alone
-/// allows: **\[choice\]** a new group needs `Name`, `GroupCode` and `TypeID` (YM marks nothing
-/// required; a group without them could not be listed or named); a change needs `GroupID`; the
-/// option settings take 0, 1 or 2 (the values a public client names).
-fn group_write(cmd: &GroupsCmd, create: bool) -> Result<db::GroupWrite, YmError> {
-    if create {
-        for (field, missing) in [
-            ("Name", cmd.name.is_none()),
-            ("GroupCode", cmd.group_code.is_none()),
-            ("TypeID", cmd.type_id.is_none()),
-        ] {
-            if missing {
-                return Err(required_field(field));
-            }
-        }
-    } else if cmd.group_id.is_none() {
-        return Err(required_field("GroupID"));
-    }
-    for (field, value) in cmd.settings.options() {
-        if value.is_some_and(|v| !crate::seed::GROUP_OPTION_VALUES.contains(&v)) {
-            return Err(YmError::Invalid {
-                field: Some(field),
-                message: format!("'{field}' must be 0, 1 or 2."),
-            });
-        }
-    }
-    Ok(db::GroupWrite {
-        code: cmd.group_code.clone(),
-        name: cmd.name.clone(),
-        type_id: cmd.type_id.map(i64::from),
-        settings: cmd.settings.clone(),
-    })
 }
 
 /// `POST` (create) or `PUT` (change; omitted fields are left as they are) of a catalogue group,
@@ -531,13 +320,12 @@ fn group_write(cmd: &GroupsCmd, create: bool) -> Result<db::GroupWrite, YmError>
 async fn write_group(
     state: &AppState,
     parts: &Parts,
-    f: &Fields,
+    mut cmd: GroupsCmd,
     create: bool,
 ) -> Result<Obj, YmError> {
-    let mut cmd = decode_groups(f)?;
     let client_id = i64::from(cmd.client_id);
     // The request's own mistakes are answered after the session check.
-    let write = group_write(&cmd, create);
+    let write = command::group_write(&cmd, create);
     let existing = cmd.group_id.map(i64::from);
     let id = as_caller(state, parts, client_id, Need::Admin, true, move |tx, _| {
         let write = write?;
@@ -578,12 +366,13 @@ async fn write_group(
 /// **\[choice\]** Relationship tags, in answer order; a tag with no groups is left out.
 const RELATIONSHIP_TAGS: [&str; 3] = ["Member", "Administrator", "Representative"];
 
-async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let client_id = f.int("ClientID")?.unwrap_or(0);
-    let id = f.int("ID")?.ok_or(YmError::Invalid {
-        field: Some("ID"),
-        message: "'ID' is required.".into(),
-    })?;
+async fn people_groups(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i32,
+    id: i32,
+    device: &'static str,
+) -> Result<Obj, YmError> {
     let (cid, mid) = (i64::from(client_id), i64::from(id));
     let mut rows = as_caller(state, parts, cid, Need::Admin, false, move |conn, _| {
         load_member_groups(conn, cid, mid)
@@ -626,6 +415,6 @@ async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Ob
         id,
         &relationships,
         now(state),
-        device(f)?,
+        device,
     ))
 }

@@ -18,11 +18,13 @@
 //! `AuthResponse`; ServiceStack's HTML pages.
 //!
 //! ## Layout
-//! [`route`] matches paths, [`binding`] fills request DTOs, [`auth`] opens and checks sessions,
-//! [`methods`] holds the operations, [`responses`] builds the response DTOs, [`render`] writes
-//! them in the negotiated format, [`errors`] is the one error type.
+//! [`route`] matches paths, [`binding`] fills request DTOs, [`command`] decodes them into one
+//! typed command per request, [`auth`] opens and checks sessions, [`methods`] applies a command
+//! (session check and query in one store call), [`responses`] builds the response DTOs and
+//! [`render`] writes them in the negotiated format, both off the store thread; [`errors`] is the
+//! one error type.
 //!
-//! ## \[choice\]s (each marked where it lives; README.md gives the reasons)
+//! ## \[choice\]s (each marked where it lives; docs/yourmembership.md gives the reasons)
 //! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); an expired session's Message
 //!   says "timeout" ([`errors`]) and is remembered for a day
 //!   ([`crate::store::yourmembership::SESSION_MEMORY_MS`]); a login sets the `ss-id` cookie
@@ -34,10 +36,11 @@
 //! - errors ([`errors`]): the operation's response DTO with defaults; login refusals carry
 //!   `ErrorCode` `None`; 403 `Invalid Role`; 404 `Member not found` / `Group not found`; the
 //!   injected-code status map; [`WWW_AUTHENTICATE`].
-//! - member groups ([`methods`]): admin-/representative-only groups show `NotJoined`; paging
-//!   defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove; one title per group;
-//!   no flag → 400; `PeopleGroups` tags and order; a member's group types; what a catalogue
-//!   write requires, its option values and its answer.
+//! - member groups ([`methods`], [`command`]): admin-/representative-only groups show
+//!   `NotJoined`; paging defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove;
+//!   one title per group; no flag → 400; `PeopleGroups` tags and order; a member's group types;
+//!   what a catalogue write requires ([`command::group_write`]), its option values and its
+//!   answer.
 //! - `ServerID` ([`SERVER_ID`]).
 //! - binding ([`binding`]): strings over [`binding::MAX_STRING_CHARS`] refused; XML/JSV request
 //!   bodies refused unread.
@@ -46,6 +49,7 @@
 
 pub mod auth;
 pub mod binding;
+pub mod command;
 pub mod errors;
 pub mod methods;
 pub mod render;
@@ -134,18 +138,17 @@ pub struct YmRequest {
     format: Format,
     route: Option<Route>,
     op: Op,
-    /// The request DTO's fields, or why they could not be bound.
+    /// The request DTO's fields, or why they could not be bound (the journal reads them).
     fields: Result<Fields, YmError>,
+    /// The operation's command decoded from the fields; taken by the handler.
+    command: Option<Result<command::Command, YmError>>,
     /// The ClientID the request names (path, or the body of `Authenticate`).
     tenant: Option<String>,
 }
 
-async fn handle(state: &AppState, head: &Head, request: &YmRequest) -> Response {
-    let YmRequest {
-        format, route, op, ..
-    } = request;
-    let op = *op;
-    let result = match (route, op, &request.fields) {
+async fn handle(state: &AppState, head: &Head, request: &mut YmRequest) -> Response {
+    let (format, op) = (&request.format, request.op);
+    let result = match (&request.route, op, &request.fields) {
         (None, _, _) => Err(YmError::RouteNotFound),
         (Some(r), Op::Unknown, _) => Err(YmError::MethodNotAllowed {
             verb: head.parts.method.clone(),
@@ -153,7 +156,11 @@ async fn handle(state: &AppState, head: &Head, request: &YmRequest) -> Response 
             allow: r.endpoint.verbs(),
         }),
         (Some(_), _, Err(e)) => Err(e.clone()),
-        (Some(_), op, Ok(fields)) => methods::run(state, op, &head.parts, fields).await,
+        (Some(_), _, Ok(_)) => match request.command.take() {
+            Some(Ok(command)) => methods::run(state, &head.parts, command).await,
+            Some(Err(e)) => Err(e),
+            None => Err(YmError::Internal),
+        },
     };
     match result {
         Ok(dto) => {
@@ -186,6 +193,10 @@ impl Vendor for YourMembership {
     async fn decode(_state: &AppState, head: &Head, body: Bytes) -> YmRequest {
         let Target { format, route, op } = target(&head.parts);
         let fields = Fields::read(op.dto(), route.as_ref(), &head.parts, &body).await;
+        let command = match (&route, op, &fields) {
+            (Some(_), op, Ok(f)) if op != Op::Unknown => Some(command::decode(op, f)),
+            _ => None,
+        };
         // The tenant is the ClientID: the path's, or for Authenticate the body's.
         let tenant = fields
             .as_ref()
@@ -197,6 +208,7 @@ impl Vendor for YourMembership {
             route,
             op,
             fields,
+            command,
             tenant,
         }
     }

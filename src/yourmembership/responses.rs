@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::methods::{GroupsCmd, MemberGroupsCmd};
+use super::command::{GroupsCmd, MemberGroupsCmd};
 use super::render::{Node, Obj, SS_NS, YM_NS};
 use super::route::Op;
 use super::DEFAULT_DEVICE;
