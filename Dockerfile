@@ -3,7 +3,7 @@
 #   docker build -t membermock .
 #   docker run --rm -p 8080:8080 -p 8443:8443 membermock
 #
-# The binary can also come from an image that holds /membermock and /data (what
+# The binary can also come from an image that holds /membermock and /rootfs/{data,tmp} (what
 # .ci/image-test does with a binary built on the host, so that no registry is needed):
 #
 #   docker build --build-arg BINARY=membermock-binary -t membermock .
@@ -35,14 +35,17 @@ RUN touch src/main.rs src/lib.rs \
     && triple="$(rustc -vV | sed -n 's/^host: //p')" \
     && cargo build --release --locked --bin membermock --target "$triple" \
     && cp "target/$triple/release/membermock" /membermock \
-    && mkdir /data
+    && mkdir -p /rootfs/data \
+    && mkdir -m 1777 /rootfs/tmp
 
 FROM ${BINARY} AS binary
 
 FROM scratch
 COPY --from=binary /membermock /usr/local/bin/membermock
-# Where `--db /data/membermock.db` lives; a named volume mounted here inherits the owner.
-COPY --from=binary --chown=65532:65532 /data /data
+# /data: where `--db /data/membermock.db` lives; a named volume mounted here inherits the
+# owner. /tmp (sticky, writable by all): without --db the store is a temporary file under
+# $TMPDIR, and scratch has no /tmp of its own.
+COPY --from=binary --chown=65532:65532 /rootfs/ /
 ENV MEMBERMOCK_LISTEN=0.0.0.0:8080 \
     MEMBERMOCK_TLS_LISTEN=0.0.0.0:8443 \
     MEMBERMOCK_LOG_FORMAT=json
