@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::faults::FaultSpec;
 use crate::journal::Filter;
-use crate::seed::{SeedDoc, SeedError};
+use crate::seed::{SeedDoc, SeedError, SeedInfo};
 use crate::state::AppState;
 use crate::store::seed::ApplyError;
 use crate::vendor::Api;
@@ -113,9 +113,22 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ControlErr
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "apis": Api::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
-        "seed": { "sources": state.seed.sources, "sha256": state.seed.sha256 },
+        "state": state.origin,
+        "seed": seed_info(&state.seed),
         "counts": counts,
     })))
+}
+
+/// The health endpoint's `seed`: sources, digest (`null` when unknown) and `generate`.
+fn seed_info(seed: &SeedInfo) -> Value {
+    let mut info = json!({
+        "sources": seed.sources,
+        "sha256": (!seed.sha256.is_empty()).then_some(&seed.sha256),
+    });
+    if let Some(g) = &seed.generate {
+        info["generate"] = json!(g);
+    }
+    info
 }
 
 async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
@@ -144,7 +157,7 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>,
     let now = state.clock.now();
     let applied = state
         .store
-        .write(move |tx| crate::store::seed::apply(tx, std::slice::from_ref(&doc), now))
+        .write(move |tx| crate::store::seed::apply(tx, vec![doc], now))
         .await?;
     match applied {
         Ok(()) => Ok(Json(json!({ "status": "ok", "tenants": tenants }))),

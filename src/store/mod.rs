@@ -45,6 +45,8 @@ use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use crate::seed::{FeedError, SeedInfo, SeedPlan};
+
 /// Append-only: never edit a migration that has shipped; add a new one at the end.
 const MIGRATIONS: &[&str] = &[
     concat!(
@@ -215,6 +217,40 @@ impl StoreThread {
         Ok(())
     }
 
+    /// Start again from a new, empty database file (migrated): for a bulk load, or after one
+    /// failed.
+    pub(crate) fn recreate(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        old.close().map_err(|(_, e)| e)?;
+        self.epoch += 1;
+        let file = self.place.file().to_path_buf();
+        for path in std::iter::once(file).chain(self.place.companions()) {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.conn = connect(&self.place)?;
+        migrate(&self.conn)?;
+        Ok(())
+    }
+
+    /// An empty database for a bulk load: this one if it holds nothing, else a new one.
+    pub(crate) fn make_empty(&mut self) -> Result<(), StoreError> {
+        let holds_data: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM mm_count WHERE name <> 'generation' AND n <> 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        if holds_data {
+            self.recreate()?;
+        }
+        Ok(())
+    }
+
     /// At exit: a `--db` file gets everything checkpointed into it; a temporary one goes.
     fn close(self) {
         match self.place {
@@ -363,6 +399,43 @@ impl Store {
             }
         })
         .await
+    }
+
+    /// Replace the whole content with `plan`'s seed, read and parsed on another thread while
+    /// this one inserts (see `seed::bulk`). The inner error is the seed's (a bad document, a
+    /// conflict) or SQLite's; the database is then empty.
+    pub async fn load(
+        &self,
+        plan: SeedPlan,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<SeedInfo, seed::ApplyError>, StoreError> {
+        use seed::bulk::{ChannelError, ChannelSink, Msg, CHANNEL};
+        let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
+        let (applied_tx, applied_rx) = mpsc::channel();
+        let producer = tokio::task::spawn_blocking(move || {
+            let mut sink = ChannelSink {
+                pieces: tx,
+                applied: applied_rx,
+            };
+            let fed = plan.feed(&mut sink);
+            if let Ok(info) = &fed {
+                // The store thread may have hung up meanwhile: it then reports why.
+                let _ = sink.pieces.send(Msg::Done(info.clone()));
+            }
+            fed
+        });
+        let stored = self
+            .run(move |thread| seed::bulk::load(thread, rx, applied_tx, now))
+            .await;
+        let produced = producer.await.map_err(|_| StoreError::Closed)?;
+        match (stored?, produced) {
+            (Ok(info), _) => Ok(Ok(info)),
+            (Err(_), Err(FeedError::Seed(e)))
+            | (Err(_), Err(FeedError::Sink(ChannelError::Seed(e)))) => {
+                Ok(Err(seed::ApplyError::Seed(e)))
+            }
+            (Err(e), _) => Ok(Err(e)),
+        }
     }
 
     /// Make the current content the state `reset` returns to: checkpoint it into the main

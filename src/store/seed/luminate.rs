@@ -1,67 +1,101 @@
 //! Luminate Online sites in and out of the store: applying the seed section, dumping it back.
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 
 use crate::seed::{Constituent, LuminateGroup, LuminateSeed, Site};
 
-use super::ApplyError;
+use super::insert_rows;
 
-/// Replace each site of the document whole (tenant-level replace, see `crate::seed`).
-pub fn apply_seed(tx: &Transaction<'_>, lum: &LuminateSeed) -> Result<(), ApplyError> {
-    for site in &lum.sites {
-        tx.execute("DELETE FROM lum_site WHERE org = ?1", [&site.org])?;
-        if site.default {
-            tx.execute(
-                "UPDATE lum_site SET is_default = 0 WHERE is_default = 1",
-                [],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO lum_site (org, is_default, api_key, secondary_api_key, secret_key, \
-             ip_filter, other_cons_lookup, json_content_type, redirect_digest) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                site.org,
-                site.default,
-                site.api_key,
-                site.secondary_api_key,
-                site.secret_key,
-                serde_json::to_string(&site.ip_filter).unwrap_or_else(|_| "[]".into()),
-                site.other_cons_lookup,
-                site.json_content_type,
-                site.redirect_digest,
-            ],
-        )?;
-        let mut insert_group =
-            tx.prepare_cached("INSERT INTO lum_group (org, id, label) VALUES (?1, ?2, ?3)")?;
-        for g in &site.groups {
-            insert_group.execute(params![site.org, g.id, g.label])?;
-        }
-        let mut insert_cons = tx.prepare_cached(
-            "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, user_name, password, \
-             first_name, last_name, api_admin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        let mut insert_membership = tx.prepare_cached(
-            "INSERT INTO lum_cons_group (org, cons_id, group_id) VALUES (?1, ?2, ?3)",
-        )?;
-        for c in &site.constituents {
-            insert_cons.execute(params![
-                site.org,
-                c.cons_id,
-                c.member_id,
-                c.primary_email,
-                c.user_name,
-                c.password,
-                c.first_name,
-                c.last_name,
-                c.api_admin,
-            ])?;
-            for gid in &c.groups {
-                insert_membership.execute(params![site.org, c.cons_id, gid])?;
-            }
-        }
+/// Drop the stored site with this org and everything of it (explicitly, table by table, so it
+/// also works while foreign keys are off for a bulk load).
+pub(crate) fn delete_site(conn: &Connection, org: &str) -> rusqlite::Result<()> {
+    for table in [
+        "lum_cons_group",
+        "lum_cons",
+        "lum_group",
+        "lum_session",
+        "lum_site",
+    ] {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE org = ?1"))?
+            .execute([org])?;
     }
     Ok(())
+}
+
+/// The site's own row and its groups (a default site takes the mark from any other).
+pub(crate) fn insert_site(conn: &Connection, site: &Site) -> rusqlite::Result<()> {
+    if site.default {
+        conn.prepare_cached("UPDATE lum_site SET is_default = 0 WHERE is_default = 1")?
+            .execute([])?;
+    }
+    conn.prepare_cached(
+        "INSERT INTO lum_site (org, is_default, api_key, secondary_api_key, secret_key, \
+         ip_filter, other_cons_lookup, json_content_type, redirect_digest) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        site.org,
+        site.default,
+        site.api_key,
+        site.secondary_api_key,
+        site.secret_key,
+        serde_json::to_string(&site.ip_filter).unwrap_or_else(|_| "[]".into()),
+        site.other_cons_lookup,
+        site.json_content_type,
+        site.redirect_digest,
+    ])?;
+    insert_rows(
+        conn,
+        "INSERT INTO lum_group (org, id, label)",
+        &site.org,
+        2,
+        &site.groups,
+        |stmt, at, g| {
+            stmt.raw_bind_parameter(at, g.id)?;
+            stmt.raw_bind_parameter(at + 1, &g.label)
+        },
+    )
+}
+
+/// A batch of the site's constituents and their group memberships.
+pub(crate) fn insert_constituents(
+    conn: &Connection,
+    org: &str,
+    constituents: &[Constituent],
+) -> rusqlite::Result<()> {
+    insert_rows(
+        conn,
+        "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, user_name, password, \
+         first_name, last_name, api_admin)",
+        &org,
+        8,
+        constituents,
+        |stmt, at, c| {
+            stmt.raw_bind_parameter(at, c.cons_id)?;
+            stmt.raw_bind_parameter(at + 1, &c.member_id)?;
+            stmt.raw_bind_parameter(at + 2, &c.primary_email)?;
+            stmt.raw_bind_parameter(at + 3, &c.user_name)?;
+            stmt.raw_bind_parameter(at + 4, &c.password)?;
+            stmt.raw_bind_parameter(at + 5, &c.first_name)?;
+            stmt.raw_bind_parameter(at + 6, &c.last_name)?;
+            stmt.raw_bind_parameter(at + 7, c.api_admin)
+        },
+    )?;
+    let memberships: Vec<(i64, i64)> = constituents
+        .iter()
+        .flat_map(|c| c.groups.iter().map(|g| (c.cons_id, *g)))
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO lum_cons_group (org, cons_id, group_id)",
+        &org,
+        2,
+        &memberships,
+        |stmt, at, (cons_id, group_id)| {
+            stmt.raw_bind_parameter(at, cons_id)?;
+            stmt.raw_bind_parameter(at + 1, group_id)
+        },
+    )
 }
 
 pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
@@ -83,6 +117,7 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
                 json_content_type: r.get(7)?,
                 redirect_digest: r.get(8)?,
                 groups: Vec::new(),
+                generate: None,
                 constituents: Vec::new(),
             })
         })?

@@ -1,14 +1,16 @@
 //! SmarterU accounts in and out of the store: applying the seed section, dumping it back.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::seed::{
     Account, SeedError, SmarterUGroup, SmarterUMembership, SmarterUSeed, SmarterUUser,
 };
 use crate::store::smarteru::store_date;
 
-use super::ApplyError;
+use super::{insert_rows, ApplyError};
 
 fn normalise_date(value: &Option<String>, now: &str) -> String {
     value
@@ -18,94 +20,142 @@ fn normalise_date(value: &Option<String>, now: &str) -> String {
         .unwrap_or_else(|| now.to_string())
 }
 
-/// Replace each account of the document whole (tenant-level replace, see `crate::seed`).
-pub fn apply_seed(
-    tx: &Transaction<'_>,
-    su: &SmarterUSeed,
-    now: DateTime<Utc>,
-) -> Result<(), ApplyError> {
-    let now = store_date(now);
-    for (ai, acct) in su.accounts.iter().enumerate() {
-        let name = acct.tenant_name();
-        tx.execute(
-            "DELETE FROM su_account WHERE account_api_key = ?1",
-            [&acct.account_api_key],
-        )?;
-        let taken: Option<i64> = tx
-            .query_row("SELECT id FROM su_account WHERE name = ?1", [&name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if taken.is_some() {
-            return Err(ApplyError::Seed(SeedError {
-                path: format!("smarteru.accounts[{ai}].name"),
-                message: format!("the name `{name}` belongs to another stored account"),
-            }));
+/// Drop the stored account with this key and everything of it (table by table, as
+/// `luminate::delete_site`), and choose the id the account gets now.
+pub(crate) fn open_account(conn: &Connection, key: &str) -> rusqlite::Result<i64> {
+    let old: Option<i64> = conn
+        .prepare_cached("SELECT id FROM su_account WHERE account_api_key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = old {
+        for table in ["su_user_group", "su_supervisor", "su_user", "su_group"] {
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE account_id = ?1"))?
+                .execute([id])?;
         }
-        tx.execute(
-            "INSERT INTO su_account (name, account_api_key, supervisor_access) VALUES (?1, ?2, ?3)",
-            params![name, acct.account_api_key, acct.supervisor_access],
-        )?;
-        let account_id = tx.last_insert_rowid();
-        let mut insert_group = tx.prepare_cached(
-            "INSERT INTO su_group (account_id, group_id, name, identifier, status, created_date, \
-             modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for g in &acct.groups {
-            insert_group.execute(params![
-                account_id,
-                g.group_id,
-                g.name,
-                g.identifier,
-                g.status,
-                normalise_date(&g.created_date, &now),
-                normalise_date(&g.modified_date, &now),
-            ])?;
-        }
-        let mut insert_user = tx.prepare_cached(
-            "INSERT INTO su_user (account_id, id, email, employee_id, given_name, surname, \
-             user_api_key, timezone, role, status, created_date, modified_date) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        for u in &acct.users {
-            insert_user.execute(params![
-                account_id,
-                u.id,
-                u.email,
-                u.employee_id,
-                u.given_name,
-                u.surname,
-                u.user_api_key,
-                u.timezone,
-                u.role,
-                u.status,
-                normalise_date(&u.created_date, &now),
-                normalise_date(&u.modified_date, &now),
-            ])?;
-        }
-        let mut insert_supervisor = tx.prepare_cached(
-            "INSERT INTO su_supervisor (account_id, user_id, supervisor_id) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut insert_membership = tx.prepare_cached(
-            "INSERT INTO su_user_group (account_id, user_id, group_id, is_home, permissions) \
-             SELECT ?1, ?2, group_id, ?4, ?5 FROM su_group WHERE account_id = ?1 AND name = ?3",
-        )?;
-        for u in &acct.users {
-            for sid in &u.supervisor_ids {
-                insert_supervisor.execute(params![account_id, u.id, sid])?;
-            }
-            for m in &u.groups {
-                insert_membership.execute(params![
-                    account_id,
-                    u.id,
-                    m.name,
-                    m.home,
-                    m.permissions.join(" ")
-                ])?;
-            }
-        }
+        conn.prepare_cached("DELETE FROM su_account WHERE id = ?1")?
+            .execute([id])?;
     }
+    conn.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM su_account")?
+        .query_row([], |r| r.get(0))
+}
+
+/// The account's own row (with the id [`open_account`] chose) and its groups. `index` names
+/// the account in an error.
+pub(crate) fn insert_account(
+    conn: &Connection,
+    index: usize,
+    id: i64,
+    acct: &Account,
+    now: &str,
+) -> Result<(), ApplyError> {
+    let name = acct.tenant_name();
+    let taken: Option<i64> = conn
+        .prepare_cached("SELECT id FROM su_account WHERE name = ?1")?
+        .query_row([&name], |r| r.get(0))
+        .optional()?;
+    if taken.is_some() {
+        return Err(ApplyError::Seed(SeedError {
+            path: format!("smarteru.accounts[{index}].name"),
+            message: format!("the name `{name}` belongs to another stored account"),
+        }));
+    }
+    conn.prepare_cached(
+        "INSERT INTO su_account (id, name, account_api_key, supervisor_access) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id,
+        name,
+        acct.account_api_key,
+        acct.supervisor_access
+    ])?;
+    insert_rows(
+        conn,
+        "INSERT INTO su_group (account_id, group_id, name, identifier, status, created_date, \
+         modified_date)",
+        &id,
+        6,
+        &acct.groups,
+        |stmt, at, g| {
+            stmt.raw_bind_parameter(at, &g.group_id)?;
+            stmt.raw_bind_parameter(at + 1, &g.name)?;
+            stmt.raw_bind_parameter(at + 2, &g.identifier)?;
+            stmt.raw_bind_parameter(at + 3, g.status)?;
+            stmt.raw_bind_parameter(at + 4, normalise_date(&g.created_date, now))?;
+            stmt.raw_bind_parameter(at + 5, normalise_date(&g.modified_date, now))
+        },
+    )?;
     Ok(())
+}
+
+/// A batch of the account's users, their supervisors and their groups (`group_ids`: the
+/// account's group ids by group name).
+pub(crate) fn insert_users(
+    conn: &Connection,
+    account_id: i64,
+    group_ids: &HashMap<String, String>,
+    users: &[SmarterUUser],
+    now: &str,
+) -> rusqlite::Result<()> {
+    insert_rows(
+        conn,
+        "INSERT INTO su_user (account_id, id, email, employee_id, given_name, surname, \
+         user_api_key, timezone, role, status, created_date, modified_date)",
+        &account_id,
+        11,
+        users,
+        |stmt, at, u| {
+            stmt.raw_bind_parameter(at, &u.id)?;
+            stmt.raw_bind_parameter(at + 1, &u.email)?;
+            stmt.raw_bind_parameter(at + 2, &u.employee_id)?;
+            stmt.raw_bind_parameter(at + 3, &u.given_name)?;
+            stmt.raw_bind_parameter(at + 4, &u.surname)?;
+            stmt.raw_bind_parameter(at + 5, &u.user_api_key)?;
+            stmt.raw_bind_parameter(at + 6, &u.timezone)?;
+            stmt.raw_bind_parameter(at + 7, u.role)?;
+            stmt.raw_bind_parameter(at + 8, u.status)?;
+            stmt.raw_bind_parameter(at + 9, normalise_date(&u.created_date, now))?;
+            stmt.raw_bind_parameter(at + 10, normalise_date(&u.modified_date, now))
+        },
+    )?;
+    let supervisors: Vec<(&str, &str)> = users
+        .iter()
+        .flat_map(|u| u.supervisor_ids.iter().map(|s| (u.id.as_str(), s.as_str())))
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO su_supervisor (account_id, user_id, supervisor_id)",
+        &account_id,
+        2,
+        &supervisors,
+        |stmt, at, (user, supervisor)| {
+            stmt.raw_bind_parameter(at, user)?;
+            stmt.raw_bind_parameter(at + 1, supervisor)
+        },
+    )?;
+    let memberships: Vec<(&str, &str, &SmarterUMembership)> = users
+        .iter()
+        .flat_map(|u| {
+            u.groups.iter().filter_map(|m| {
+                group_ids
+                    .get(&m.name)
+                    .map(|group_id| (u.id.as_str(), group_id.as_str(), m))
+            })
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO su_user_group (account_id, user_id, group_id, is_home, permissions)",
+        &account_id,
+        4,
+        &memberships,
+        |stmt, at, (user, group_id, m)| {
+            stmt.raw_bind_parameter(at, user)?;
+            stmt.raw_bind_parameter(at + 1, group_id)?;
+            stmt.raw_bind_parameter(at + 2, m.home)?;
+            stmt.raw_bind_parameter(at + 3, m.permissions.join(" "))
+        },
+    )
 }
 
 pub fn dump_seed(conn: &Connection) -> rusqlite::Result<SmarterUSeed> {
@@ -121,6 +171,7 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<SmarterUSeed> {
                     account_api_key: r.get(2)?,
                     supervisor_access: r.get(3)?,
                     groups: Vec::new(),
+                    generate: None,
                     users: Vec::new(),
                 },
             ))

@@ -1,80 +1,128 @@
 //! YourMembership clients in and out of the store: applying the seed section, dumping it back.
 
-use rusqlite::{params, Connection, Transaction};
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
 
 use crate::seed::{Client, GroupType, Member, MemberGroup, YmGroup, YourMembershipSeed};
 
-use super::ApplyError;
+use super::insert_rows;
 
-/// Replace each client of the document whole (tenant-level replace, see `crate::seed`).
-pub fn apply_seed(tx: &Transaction<'_>, ym: &YourMembershipSeed) -> Result<(), ApplyError> {
-    for c in &ym.clients {
-        tx.execute("DELETE FROM ym_client WHERE client_id = ?1", [c.client_id])?;
-        tx.execute(
-            "INSERT INTO ym_client (client_id, api_key, api_password) VALUES (?1, ?2, ?3)",
-            params![c.client_id, c.api_key, c.api_password],
-        )?;
-        let mut insert_type = tx.prepare_cached(
-            "INSERT INTO ym_group_type (client_id, id, name, sort_index) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for t in &c.group_types {
-            insert_type.execute(params![c.client_id, t.id, t.name, t.sort_index])?;
-        }
-        let mut insert_group = tx.prepare_cached(
-            "INSERT INTO ym_group (client_id, id, code, name, type_id, join_option) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for g in &c.groups {
-            insert_group.execute(params![
-                c.client_id,
-                g.id,
-                g.code,
-                g.name,
-                g.type_id,
-                g.join_option
-            ])?;
-        }
-        let mut insert_title = tx.prepare_cached(
-            "INSERT OR IGNORE INTO ym_rep_title (client_id, title) VALUES (?1, ?2)",
-        )?;
-        for t in &c.rep_titles {
-            insert_title.execute(params![c.client_id, t])?;
-        }
-        let mut insert_member = tx.prepare_cached(
-            "INSERT INTO ym_member (client_id, member_id, username, password, email, first_name, \
-             last_name, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        let mut insert_relationship = tx.prepare_cached(
-            "INSERT INTO ym_member_group (client_id, member_id, group_id, is_member, is_primary, \
-             status, is_admin, rep_title) \
-             SELECT ?1, ?2, id, ?4, ?5, ?6, ?7, ?8 FROM ym_group WHERE client_id = ?1 AND code = ?3",
-        )?;
-        for m in &c.members {
-            insert_member.execute(params![
-                c.client_id,
-                m.member_id,
-                m.username,
-                m.password,
-                m.email,
-                m.first_name,
-                m.last_name,
-                m.status
-            ])?;
-            for g in &m.groups {
-                insert_relationship.execute(params![
-                    c.client_id,
-                    m.member_id,
-                    g.code,
-                    g.member,
-                    g.primary,
-                    g.status,
-                    g.admin,
-                    g.rep_title
-                ])?;
-                if let Some(t) = &g.rep_title {
-                    insert_title.execute(params![c.client_id, t])?;
-                }
-            }
+/// Drop the stored client with this id and everything of it (table by table, as
+/// `luminate::delete_site`).
+pub(crate) fn delete_client(conn: &Connection, client_id: i64) -> rusqlite::Result<()> {
+    for table in [
+        "ym_member_group",
+        "ym_member",
+        "ym_rep_title",
+        "ym_group",
+        "ym_group_type",
+        "ym_session",
+        "ym_client",
+    ] {
+        conn.prepare_cached(&format!("DELETE FROM {table} WHERE client_id = ?1"))?
+            .execute([client_id])?;
+    }
+    Ok(())
+}
+
+/// The client's own row, group types, groups and representative titles.
+pub(crate) fn insert_client(conn: &Connection, c: &Client) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO ym_client (client_id, api_key, api_password) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![c.client_id, c.api_key, c.api_password])?;
+    insert_rows(
+        conn,
+        "INSERT INTO ym_group_type (client_id, id, name, sort_index)",
+        &c.client_id,
+        3,
+        &c.group_types,
+        |stmt, at, t| {
+            stmt.raw_bind_parameter(at, t.id)?;
+            stmt.raw_bind_parameter(at + 1, &t.name)?;
+            stmt.raw_bind_parameter(at + 2, t.sort_index)
+        },
+    )?;
+    insert_rows(
+        conn,
+        "INSERT INTO ym_group (client_id, id, code, name, type_id, join_option)",
+        &c.client_id,
+        5,
+        &c.groups,
+        |stmt, at, g| {
+            stmt.raw_bind_parameter(at, g.id)?;
+            stmt.raw_bind_parameter(at + 1, &g.code)?;
+            stmt.raw_bind_parameter(at + 2, &g.name)?;
+            stmt.raw_bind_parameter(at + 3, g.type_id)?;
+            stmt.raw_bind_parameter(at + 4, &g.join_option)
+        },
+    )?;
+    let mut insert_title = conn
+        .prepare_cached("INSERT OR IGNORE INTO ym_rep_title (client_id, title) VALUES (?1, ?2)")?;
+    for t in &c.rep_titles {
+        insert_title.execute(params![c.client_id, t])?;
+    }
+    Ok(())
+}
+
+/// A batch of the client's members and their group relationships (`group_ids`: the client's
+/// group ids by code in lower case).
+pub(crate) fn insert_members(
+    conn: &Connection,
+    client_id: i64,
+    group_ids: &HashMap<String, i64>,
+    members: &[Member],
+) -> rusqlite::Result<()> {
+    insert_rows(
+        conn,
+        "INSERT INTO ym_member (client_id, member_id, username, password, email, first_name, \
+         last_name, status)",
+        &client_id,
+        7,
+        members,
+        |stmt, at, m| {
+            stmt.raw_bind_parameter(at, m.member_id)?;
+            stmt.raw_bind_parameter(at + 1, &m.username)?;
+            stmt.raw_bind_parameter(at + 2, &m.password)?;
+            stmt.raw_bind_parameter(at + 3, &m.email)?;
+            stmt.raw_bind_parameter(at + 4, &m.first_name)?;
+            stmt.raw_bind_parameter(at + 5, &m.last_name)?;
+            stmt.raw_bind_parameter(at + 6, m.status)
+        },
+    )?;
+    let relationships: Vec<(i64, i64, &MemberGroup)> = members
+        .iter()
+        .flat_map(|m| {
+            m.groups.iter().filter_map(|g| {
+                group_ids
+                    .get(&g.code.to_lowercase())
+                    .map(|id| (m.member_id, *id, g))
+            })
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO ym_member_group (client_id, member_id, group_id, is_member, is_primary, \
+         status, is_admin, rep_title)",
+        &client_id,
+        7,
+        &relationships,
+        |stmt, at, (member_id, group_id, g)| {
+            stmt.raw_bind_parameter(at, member_id)?;
+            stmt.raw_bind_parameter(at + 1, group_id)?;
+            stmt.raw_bind_parameter(at + 2, g.member)?;
+            stmt.raw_bind_parameter(at + 3, g.primary)?;
+            stmt.raw_bind_parameter(at + 4, g.status)?;
+            stmt.raw_bind_parameter(at + 5, g.admin)?;
+            stmt.raw_bind_parameter(at + 6, &g.rep_title)
+        },
+    )?;
+    let mut insert_title = conn
+        .prepare_cached("INSERT OR IGNORE INTO ym_rep_title (client_id, title) VALUES (?1, ?2)")?;
+    for (_, _, g) in &relationships {
+        if let Some(t) = &g.rep_title {
+            insert_title.execute(params![client_id, t])?;
         }
     }
     Ok(())
@@ -92,6 +140,7 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<YourMembershipSeed> {
                 group_types: Vec::new(),
                 groups: Vec::new(),
                 rep_titles: Vec::new(),
+                generate: None,
                 members: Vec::new(),
             })
         })?
