@@ -579,3 +579,94 @@ async fn reset_drops_every_write_since_start_and_only_those() {
         assert_eq!(state_doc(&app).await, before);
     }
 }
+
+// ------------------------------------------------------------------ the state, streamed
+
+async fn big_app() -> Router {
+    let plan = SeedPlan::demo().with_generate(Some(Generate::people(2500, 4)));
+    start(plan).await.0
+}
+
+#[tokio::test]
+async fn the_streamed_state_is_the_bytes_serde_writes_for_it() {
+    let app = big_app().await;
+    let r = send(&app, get("/_mock/state")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = SeedDoc::parse(&r.body).unwrap();
+    assert_eq!(
+        r.body.as_ref(),
+        serde_json::to_vec(&doc).unwrap().as_slice(),
+        "the stream writes what serde writes"
+    );
+    let people = |api: &str, list: &str, people: &str| -> usize {
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        v[api][list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t[people].as_array().unwrap().len())
+            .sum()
+    };
+    assert_eq!(people("luminate", "sites", "constituents"), 10 + 2 * 2500);
+    assert_eq!(people("smarteru", "accounts", "users"), 11 + 2 * 2500);
+    assert_eq!(people("yourmembership", "clients", "members"), 6 + 2 * 2500);
+}
+
+/// The state's answer, its first chunk read; the rest to be read by [`rest`].
+async fn begin_state(app: &Router) -> axum::body::Body {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = app.clone().oneshot(get("/_mock/state")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let first = body.frame().await.unwrap().unwrap();
+    assert!(first.is_data());
+    body
+}
+
+/// Whether the rest of the answer reads to its end.
+async fn rest(body: axum::body::Body) -> Result<usize, String> {
+    use http_body_util::BodyExt;
+    body.collect()
+        .await
+        .map(|b| b.to_bytes().len())
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_change_while_the_state_streams_cuts_the_answer_off_instead_of_mixing_states() {
+    let app = big_app().await;
+    let body = begin_state(&app).await;
+    let doc = json!({"luminate": {"sites": [{"org": "late", "api_key": "k"}]}});
+    assert_eq!(
+        send(&app, post_json("/_mock/seed", &doc)).await.status,
+        StatusCode::OK
+    );
+    assert!(rest(body).await.is_err());
+
+    let body = begin_state(&app).await;
+    let r = send(
+        &app,
+        Request::post("/_mock/reset").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(rest(body).await.is_err());
+}
+
+#[tokio::test]
+async fn sessions_opened_while_the_state_streams_do_not_disturb_it() {
+    let app = big_app().await;
+    let body = begin_state(&app).await;
+    let r = send(
+        &app,
+        post_json(
+            "/Ams/Authenticate",
+            &json!({"ClientID": 40001, "UserType": "Admin",
+                    "Username": "demo-ym-api-key", "Password": "demo-ym-api-password"}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(rest(body).await.unwrap() > 1_000_000);
+}

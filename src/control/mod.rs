@@ -169,12 +169,21 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>,
     }
 }
 
-async fn state(State(state): State<AppState>) -> Result<Json<SeedDoc>, ControlError> {
-    let doc = state
-        .store
-        .call(|conn| crate::store::seed::dump(conn))
-        .await?;
-    Ok(Json(doc))
+/// The whole state as a seed document, streamed as it is read (see `store::seed::dump`).
+async fn state(State(state): State<AppState>) -> Result<Response, ControlError> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let mut chunks = Box::pin(crate::store::seed::dump::stream(state.store.clone()));
+    // A failure before the first byte is still an error answer; later, the answer is cut off.
+    let first = match chunks.next().await {
+        Some(first) => first?,
+        None => Bytes::new(),
+    };
+    let rest = chunks.inspect_err(|e| tracing::warn!(error = %e, "GET /_mock/state cut off"));
+    let body = axum::body::Body::from_stream(
+        futures_util::stream::once(async move { Ok::<_, crate::store::StoreError>(first) })
+            .chain(rest),
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn requests(

@@ -67,6 +67,9 @@ pub enum StoreError {
     Io(std::io::Error),
     /// The store thread is gone (only after a panic it could not survive, or at exit).
     Closed,
+    /// A reading in several steps found the data changed between them (see
+    /// `seed::dump`).
+    Changed,
 }
 
 impl fmt::Display for StoreError {
@@ -75,6 +78,7 @@ impl fmt::Display for StoreError {
             StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
             StoreError::Io(e) => write!(f, "{e}"),
             StoreError::Closed => write!(f, "the store is closed"),
+            StoreError::Changed => write!(f, "the state changed while it was being read"),
         }
     }
 }
@@ -192,6 +196,10 @@ pub struct StoreThread {
 impl StoreThread {
     pub fn conn(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    pub fn conn_ref(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn epoch(&self) -> u64 {

@@ -1,8 +1,8 @@
 //! Luminate Online sites in and out of the store: applying the seed section, dumping it back.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::seed::{Constituent, LuminateGroup, LuminateSeed, Site};
+use crate::seed::{Constituent, LuminateGroup, Site};
 
 use super::insert_rows;
 
@@ -98,13 +98,21 @@ pub(crate) fn insert_constituents(
     )
 }
 
-pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
-    let mut sites_stmt = conn.prepare(
-        "SELECT org, is_default, api_key, secondary_api_key, secret_key, ip_filter, \
-         other_cons_lookup, json_content_type, redirect_digest FROM lum_site ORDER BY org",
-    )?;
-    let mut sites: Vec<Site> = sites_stmt
-        .query_map([], |r| {
+/// Every site's org, in the order a state document lists them.
+pub(crate) fn orgs(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT org FROM lum_site ORDER BY org")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
+/// A site's own fields and groups (its constituents come by [`constituents_after`]).
+pub(crate) fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<Site>> {
+    let site = conn
+        .prepare_cached(
+            "SELECT org, is_default, api_key, secondary_api_key, secret_key, ip_filter, \
+             other_cons_lookup, json_content_type, redirect_digest FROM lum_site WHERE org = ?1",
+        )?
+        .query_row([org], |r| {
             let ip_filter: String = r.get(5)?;
             Ok(Site {
                 org: r.get(0)?,
@@ -120,47 +128,69 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<LuminateSeed> {
                 generate: None,
                 constituents: Vec::new(),
             })
+        })
+        .optional()?;
+    let Some(mut site) = site else {
+        return Ok(None);
+    };
+    site.groups = conn
+        .prepare_cached("SELECT id, label FROM lum_group WHERE org = ?1 ORDER BY id")?
+        .query_map([org], |r| {
+            Ok(LuminateGroup {
+                id: r.get(0)?,
+                label: r.get(1)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut groups_stmt =
-        conn.prepare("SELECT id, label FROM lum_group WHERE org = ?1 ORDER BY id")?;
-    let mut cons_stmt = conn.prepare(
-        "SELECT cons_id, member_id, primary_email, user_name, password, first_name, last_name, \
-         api_admin FROM lum_cons WHERE org = ?1 ORDER BY cons_id",
+    Ok(Some(site))
+}
+
+/// Up to `limit` of the site's constituents after cons_id `after`, in cons_id order, with
+/// their groups.
+pub(crate) fn constituents_after(
+    conn: &Connection,
+    org: &str,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<Constituent>> {
+    let mut people: Vec<Constituent> = conn
+        .prepare_cached(
+            "SELECT cons_id, member_id, primary_email, user_name, password, first_name, \
+             last_name, api_admin FROM lum_cons WHERE org = ?1 AND cons_id > ?2 \
+             ORDER BY cons_id LIMIT ?3",
+        )?
+        .query_map(params![org, after, limit as i64], |r| {
+            Ok(Constituent {
+                cons_id: r.get(0)?,
+                member_id: r.get(1)?,
+                primary_email: r.get(2)?,
+                user_name: r.get(3)?,
+                password: r.get(4)?,
+                first_name: r.get(5)?,
+                last_name: r.get(6)?,
+                api_admin: r.get(7)?,
+                groups: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let (Some(first), Some(last)) = (people.first(), people.last()) else {
+        return Ok(people);
+    };
+    let (first, last) = (first.cons_id, last.cons_id);
+    let mut stmt = conn.prepare_cached(
+        "SELECT cons_id, group_id FROM lum_cons_group \
+         WHERE org = ?1 AND cons_id >= ?2 AND cons_id <= ?3 ORDER BY cons_id, group_id",
     )?;
-    let mut memberships_stmt = conn.prepare(
-        "SELECT group_id FROM lum_cons_group WHERE org = ?1 AND cons_id = ?2 ORDER BY group_id",
-    )?;
-    for site in &mut sites {
-        site.groups = groups_stmt
-            .query_map([&site.org], |r| {
-                Ok(LuminateGroup {
-                    id: r.get(0)?,
-                    label: r.get(1)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut constituents: Vec<Constituent> = cons_stmt
-            .query_map([&site.org], |r| {
-                Ok(Constituent {
-                    cons_id: r.get(0)?,
-                    member_id: r.get(1)?,
-                    primary_email: r.get(2)?,
-                    user_name: r.get(3)?,
-                    password: r.get(4)?,
-                    first_name: r.get(5)?,
-                    last_name: r.get(6)?,
-                    api_admin: r.get(7)?,
-                    groups: Vec::new(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for c in &mut constituents {
-            c.groups = memberships_stmt
-                .query_map(params![site.org, c.cons_id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+    let mut rows = stmt.query(params![org, first, last])?;
+    let mut at = 0;
+    while let Some(row) = rows.next()? {
+        let cons_id: i64 = row.get(0)?;
+        while at < people.len() && people[at].cons_id < cons_id {
+            at += 1;
         }
-        site.constituents = constituents;
+        if let Some(c) = people.get_mut(at).filter(|c| c.cons_id == cons_id) {
+            c.groups.push(row.get(1)?);
+        }
     }
-    Ok(LuminateSeed { sites })
+    Ok(people)
 }

@@ -6,6 +6,7 @@
 //! their seed spelling, through one `ToSql`/`FromSql` pair each (below).
 
 pub(crate) mod bulk;
+pub mod dump;
 pub mod luminate;
 pub mod smarteru;
 pub mod yourmembership;
@@ -247,15 +248,6 @@ pub fn read_info(conn: &Connection) -> rusqlite::Result<Option<SeedInfo>> {
         .query_row([], |r| r.get(0))
         .optional()?;
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
-}
-
-/// The whole stored state as a seed document (sessions are not part of it).
-pub fn dump(conn: &Connection) -> rusqlite::Result<SeedDoc> {
-    Ok(SeedDoc {
-        luminate: Some(luminate::dump_seed(conn)?),
-        smarteru: Some(smarteru::dump_seed(conn)?),
-        yourmembership: Some(yourmembership::dump_seed(conn)?),
-    })
 }
 
 /// Drop every session and token of every vendor.

@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::seed::{
-    Account, SeedError, SmarterUGroup, SmarterUMembership, SmarterUSeed, SmarterUUser,
-};
+use crate::seed::{Account, SeedError, SmarterUGroup, SmarterUMembership, SmarterUUser};
 use crate::store::smarteru::store_date;
 
 use super::{insert_rows, ApplyError};
@@ -158,92 +156,129 @@ pub(crate) fn insert_users(
     )
 }
 
-pub fn dump_seed(conn: &Connection) -> rusqlite::Result<SmarterUSeed> {
-    let mut accounts_stmt = conn.prepare(
-        "SELECT id, name, account_api_key, supervisor_access FROM su_account ORDER BY id",
-    )?;
-    let accounts: Vec<(i64, Account)> = accounts_stmt
-        .query_map([], |r| {
+/// Every account's id, in the order a state document lists them.
+pub(crate) fn account_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached("SELECT id FROM su_account ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
+/// An account's own fields and groups (its users come by [`users_after`]).
+pub(crate) fn account(conn: &Connection, id: i64) -> rusqlite::Result<Option<Account>> {
+    let account = conn
+        .prepare_cached(
+            "SELECT name, account_api_key, supervisor_access FROM su_account WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Account {
+                name: Some(r.get(0)?),
+                account_api_key: r.get(1)?,
+                supervisor_access: r.get(2)?,
+                groups: Vec::new(),
+                generate: None,
+                users: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut account) = account else {
+        return Ok(None);
+    };
+    account.groups = conn
+        .prepare_cached(
+            "SELECT name, identifier, group_id, status, created_date, modified_date \
+             FROM su_group WHERE account_id = ?1 ORDER BY name",
+        )?
+        .query_map([id], |r| {
+            Ok(SmarterUGroup {
+                name: r.get(0)?,
+                identifier: r.get(1)?,
+                group_id: r.get(2)?,
+                status: r.get(3)?,
+                created_date: Some(r.get(4)?),
+                modified_date: Some(r.get(5)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(account))
+}
+
+/// Up to `limit` of the account's users after row `after`, in the order they were stored,
+/// with their supervisors and groups; each with its row number, to go on from.
+pub(crate) fn users_after(
+    conn: &Connection,
+    account_id: i64,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, SmarterUUser)>> {
+    let mut users: Vec<(i64, SmarterUUser)> = conn
+        .prepare_cached(
+            "SELECT rowid, id, email, employee_id, given_name, surname, user_api_key, timezone, \
+             role, status, created_date, modified_date FROM su_user \
+             WHERE account_id = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3",
+        )?
+        .query_map(params![account_id, after, limit as i64], |r| {
             Ok((
                 r.get(0)?,
-                Account {
-                    name: Some(r.get(1)?),
-                    account_api_key: r.get(2)?,
-                    supervisor_access: r.get(3)?,
+                SmarterUUser {
+                    id: r.get(1)?,
+                    email: r.get(2)?,
+                    employee_id: r.get(3)?,
+                    given_name: r.get(4)?,
+                    surname: r.get(5)?,
+                    user_api_key: r.get(6)?,
+                    timezone: r.get(7)?,
+                    role: r.get(8)?,
+                    status: r.get(9)?,
+                    supervisor_ids: Vec::new(),
                     groups: Vec::new(),
-                    generate: None,
-                    users: Vec::new(),
+                    created_date: Some(r.get(10)?),
+                    modified_date: Some(r.get(11)?),
                 },
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut groups_stmt = conn.prepare(
-        "SELECT name, identifier, group_id, status, created_date, modified_date FROM su_group \
-         WHERE account_id = ?1 ORDER BY name",
+    let (Some(&(first, _)), Some(&(last, _))) = (users.first(), users.last()) else {
+        return Ok(users);
+    };
+    let range = params![account_id, first, last];
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.rowid, s.supervisor_id FROM su_user u JOIN su_supervisor s \
+         ON s.account_id = u.account_id AND s.user_id = u.id \
+         WHERE u.account_id = ?1 AND u.rowid >= ?2 AND u.rowid <= ?3 \
+         ORDER BY u.rowid, s.supervisor_id",
     )?;
-    let mut users_stmt = conn.prepare(
-        "SELECT id, email, employee_id, given_name, surname, user_api_key, timezone, role, status, \
-         created_date, modified_date FROM su_user WHERE account_id = ?1 ORDER BY rowid",
-    )?;
-    let mut supervisors_stmt = conn.prepare(
-        "SELECT supervisor_id FROM su_supervisor WHERE account_id = ?1 AND user_id = ?2 \
-         ORDER BY supervisor_id",
-    )?;
-    let mut memberships_stmt = conn.prepare(
-        "SELECT g.name, m.is_home, m.permissions FROM su_user_group m \
-         JOIN su_group g ON g.account_id = m.account_id AND g.group_id = m.group_id \
-         WHERE m.account_id = ?1 AND m.user_id = ?2 ORDER BY g.name",
-    )?;
-    let mut out = Vec::with_capacity(accounts.len());
-    for (id, mut acct) in accounts {
-        acct.groups = groups_stmt
-            .query_map([id], |r| {
-                Ok(SmarterUGroup {
-                    name: r.get(0)?,
-                    identifier: r.get(1)?,
-                    group_id: r.get(2)?,
-                    status: r.get(3)?,
-                    created_date: Some(r.get(4)?),
-                    modified_date: Some(r.get(5)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut users: Vec<SmarterUUser> = users_stmt
-            .query_map([id], |r| {
-                Ok(SmarterUUser {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    employee_id: r.get(2)?,
-                    given_name: r.get(3)?,
-                    surname: r.get(4)?,
-                    user_api_key: r.get(5)?,
-                    timezone: r.get(6)?,
-                    role: r.get(7)?,
-                    status: r.get(8)?,
-                    supervisor_ids: Vec::new(),
-                    groups: Vec::new(),
-                    created_date: Some(r.get(9)?),
-                    modified_date: Some(r.get(10)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for u in &mut users {
-            u.supervisor_ids = supervisors_stmt
-                .query_map(params![id, u.id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            u.groups = memberships_stmt
-                .query_map(params![id, u.id], |r| {
-                    let perms: String = r.get(2)?;
-                    Ok(SmarterUMembership {
-                        name: r.get(0)?,
-                        home: r.get(1)?,
-                        permissions: perms.split_whitespace().map(str::to_string).collect(),
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+    let mut rows = stmt.query(range)?;
+    let mut at = 0;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        while at < users.len() && users[at].0 < rowid {
+            at += 1;
         }
-        acct.users = users;
-        out.push(acct);
+        if let Some((_, u)) = users.get_mut(at).filter(|(r, _)| *r == rowid) {
+            u.supervisor_ids.push(row.get(1)?);
+        }
     }
-    Ok(SmarterUSeed { accounts: out })
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.rowid, g.name, m.is_home, m.permissions FROM su_user u \
+         JOIN su_user_group m ON m.account_id = u.account_id AND m.user_id = u.id \
+         JOIN su_group g ON g.account_id = m.account_id AND g.group_id = m.group_id \
+         WHERE u.account_id = ?1 AND u.rowid >= ?2 AND u.rowid <= ?3 ORDER BY u.rowid, g.name",
+    )?;
+    let mut rows = stmt.query(range)?;
+    let mut at = 0;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        while at < users.len() && users[at].0 < rowid {
+            at += 1;
+        }
+        if let Some((_, u)) = users.get_mut(at).filter(|(r, _)| *r == rowid) {
+            let permissions: String = row.get(3)?;
+            u.groups.push(SmarterUMembership {
+                name: row.get(1)?,
+                home: row.get(2)?,
+                permissions: permissions.split_whitespace().map(str::to_string).collect(),
+            });
+        }
+    }
+    Ok(users)
 }

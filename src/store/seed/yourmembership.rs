@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::seed::{Client, GroupType, Member, MemberGroup, YmGroup, YourMembershipSeed};
+use crate::seed::{Client, GroupType, Member, MemberGroup, YmGroup};
 
 use super::insert_rows;
 
@@ -128,93 +128,122 @@ pub(crate) fn insert_members(
     Ok(())
 }
 
-pub fn dump_seed(conn: &Connection) -> rusqlite::Result<YourMembershipSeed> {
-    let mut clients_stmt =
-        conn.prepare("SELECT client_id, api_key, api_password FROM ym_client ORDER BY client_id")?;
-    let mut clients: Vec<Client> = clients_stmt
-        .query_map([], |r| {
+/// Every client's id, in the order a state document lists them.
+pub(crate) fn client_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached("SELECT client_id FROM ym_client ORDER BY client_id")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
+/// A client's own fields, group types, groups and titles (its members come by
+/// [`members_after`]).
+pub(crate) fn client(conn: &Connection, client_id: i64) -> rusqlite::Result<Option<Client>> {
+    let client = conn
+        .prepare_cached("SELECT api_key, api_password FROM ym_client WHERE client_id = ?1")?
+        .query_row([client_id], |r| {
             Ok(Client {
-                client_id: r.get(0)?,
-                api_key: r.get(1)?,
-                api_password: r.get(2)?,
+                client_id,
+                api_key: r.get(0)?,
+                api_password: r.get(1)?,
                 group_types: Vec::new(),
                 groups: Vec::new(),
                 rep_titles: Vec::new(),
                 generate: None,
                 members: Vec::new(),
             })
+        })
+        .optional()?;
+    let Some(mut client) = client else {
+        return Ok(None);
+    };
+    client.group_types = conn
+        .prepare_cached(
+            "SELECT id, name, sort_index FROM ym_group_type WHERE client_id = ?1 ORDER BY id",
+        )?
+        .query_map([client_id], |r| {
+            Ok(GroupType {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                sort_index: r.get(2)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut types_stmt = conn.prepare(
-        "SELECT id, name, sort_index FROM ym_group_type WHERE client_id = ?1 ORDER BY id",
+    client.groups = conn
+        .prepare_cached(
+            "SELECT id, code, name, type_id, join_option FROM ym_group WHERE client_id = ?1 \
+             ORDER BY id",
+        )?
+        .query_map([client_id], |r| {
+            Ok(YmGroup {
+                id: r.get(0)?,
+                code: r.get(1)?,
+                name: r.get(2)?,
+                type_id: r.get(3)?,
+                join_option: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    client.rep_titles = conn
+        .prepare_cached("SELECT title FROM ym_rep_title WHERE client_id = ?1 ORDER BY title")?
+        .query_map([client_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(client))
+}
+
+/// Up to `limit` of the client's members after member id `after`, in member id order, with
+/// their group relationships.
+pub(crate) fn members_after(
+    conn: &Connection,
+    client_id: i64,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<Member>> {
+    let mut members: Vec<Member> = conn
+        .prepare_cached(
+            "SELECT member_id, username, password, email, first_name, last_name, status \
+             FROM ym_member WHERE client_id = ?1 AND member_id > ?2 ORDER BY member_id LIMIT ?3",
+        )?
+        .query_map(params![client_id, after, limit as i64], |r| {
+            Ok(Member {
+                member_id: r.get(0)?,
+                username: r.get(1)?,
+                password: r.get(2)?,
+                email: r.get(3)?,
+                first_name: r.get(4)?,
+                last_name: r.get(5)?,
+                status: r.get(6)?,
+                groups: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let (Some(first), Some(last)) = (members.first(), members.last()) else {
+        return Ok(members);
+    };
+    let (first, last) = (first.member_id, last.member_id);
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.member_id, g.code, r.is_member, r.is_primary, r.status, r.is_admin, \
+         r.rep_title FROM ym_member_group r \
+         JOIN ym_group g ON g.client_id = r.client_id AND g.id = r.group_id \
+         WHERE r.client_id = ?1 AND r.member_id >= ?2 AND r.member_id <= ?3 \
+         ORDER BY r.member_id, g.id",
     )?;
-    let mut groups_stmt = conn.prepare(
-        "SELECT id, code, name, type_id, join_option FROM ym_group WHERE client_id = ?1 ORDER BY id",
-    )?;
-    let mut titles_stmt =
-        conn.prepare("SELECT title FROM ym_rep_title WHERE client_id = ?1 ORDER BY title")?;
-    let mut members_stmt = conn.prepare(
-        "SELECT member_id, username, password, email, first_name, last_name, status FROM ym_member \
-         WHERE client_id = ?1 ORDER BY member_id",
-    )?;
-    let mut relationships_stmt = conn.prepare(
-        "SELECT g.code, r.is_member, r.is_primary, r.status, r.is_admin, r.rep_title \
-         FROM ym_member_group r JOIN ym_group g ON g.client_id = r.client_id AND g.id = r.group_id \
-         WHERE r.client_id = ?1 AND r.member_id = ?2 ORDER BY g.id",
-    )?;
-    for c in &mut clients {
-        c.group_types = types_stmt
-            .query_map([c.client_id], |r| {
-                Ok(GroupType {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    sort_index: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        c.groups = groups_stmt
-            .query_map([c.client_id], |r| {
-                Ok(YmGroup {
-                    id: r.get(0)?,
-                    code: r.get(1)?,
-                    name: r.get(2)?,
-                    type_id: r.get(3)?,
-                    join_option: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        c.rep_titles = titles_stmt
-            .query_map([c.client_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut members: Vec<Member> = members_stmt
-            .query_map([c.client_id], |r| {
-                Ok(Member {
-                    member_id: r.get(0)?,
-                    username: r.get(1)?,
-                    password: r.get(2)?,
-                    email: r.get(3)?,
-                    first_name: r.get(4)?,
-                    last_name: r.get(5)?,
-                    status: r.get(6)?,
-                    groups: Vec::new(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for m in &mut members {
-            m.groups = relationships_stmt
-                .query_map(params![c.client_id, m.member_id], |r| {
-                    Ok(MemberGroup {
-                        code: r.get(0)?,
-                        member: r.get(1)?,
-                        primary: r.get(2)?,
-                        status: r.get(3)?,
-                        admin: r.get(4)?,
-                        rep_title: r.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+    let mut rows = stmt.query(params![client_id, first, last])?;
+    let mut at = 0;
+    while let Some(row) = rows.next()? {
+        let member_id: i64 = row.get(0)?;
+        while at < members.len() && members[at].member_id < member_id {
+            at += 1;
         }
-        c.members = members;
+        if let Some(m) = members.get_mut(at).filter(|m| m.member_id == member_id) {
+            m.groups.push(MemberGroup {
+                code: row.get(1)?,
+                member: row.get(2)?,
+                primary: row.get(3)?,
+                status: row.get(4)?,
+                admin: row.get(5)?,
+                rep_title: row.get(6)?,
+            });
+        }
     }
-    Ok(YourMembershipSeed { clients })
+    Ok(members)
 }
