@@ -670,3 +670,87 @@ async fn sessions_opened_while_the_state_streams_do_not_disturb_it() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(rest(body).await.unwrap() > 1_000_000);
 }
+
+// ------------------------------------------------------------------ the binary, killed
+
+/// A spawned binary, killed when dropped whatever happens.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The real binary on a fresh port with `--db`, and the address it serves.
+fn spawn_binary(db: &Path, extra: &[&str]) -> (Killed, std::net::SocketAddr) {
+    let http = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_membermock"))
+        .args([
+            "--listen",
+            &http.to_string(),
+            "--tls-listen",
+            "off",
+            "--log",
+            "error",
+        ])
+        .arg("--db")
+        .arg(db)
+        .args(extra)
+        .spawn()
+        .unwrap();
+    (Killed(child), http)
+}
+
+async fn wait_healthy(http: std::net::SocketAddr) {
+    for _ in 0..1000 {
+        if membermock::healthcheck(&format!("http://{http}/_mock/health"))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the binary did not become healthy");
+}
+
+async fn http(http: std::net::SocketAddr, method: &str, path: &str, body: &str) -> String {
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(http).await.unwrap();
+    common::net::exchange(&mut s, request.as_bytes()).await
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn acknowledged_writes_survive_kill_9_and_reset_returns_to_the_state_at_this_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("killed.db");
+    let (first, addr) = spawn_binary(&db, &["--generate", "20"]);
+    wait_healthy(addr).await;
+    let doc = r#"{"luminate":{"sites":[{"org":"acknowledged","api_key":"k"}]}}"#;
+    let answer = http(addr, "POST", "/_mock/seed", doc).await;
+    assert_eq!(common::net::status_of(&answer), 200, "{answer}");
+    drop(first); // SIGKILL: no checkpoint, no clean close
+
+    let (second, addr) = spawn_binary(&db, &["--seed", "/nonexistent.json"]);
+    wait_healthy(addr).await;
+    let state = http(addr, "GET", "/_mock/state", "").await;
+    assert!(state.contains(r#""org":"acknowledged""#), "{state}");
+    let health = http(addr, "GET", "/_mock/health", "").await;
+    assert!(health.contains(r#""state":"existing-db""#), "{health}");
+    let doc = r#"{"luminate":{"sites":[{"org":"after-restart","api_key":"k"}]}}"#;
+    http(addr, "POST", "/_mock/seed", doc).await;
+    http(addr, "POST", "/_mock/reset", "").await;
+    let state = http(addr, "GET", "/_mock/state", "").await;
+    assert!(state.contains(r#""org":"acknowledged""#), "{state}");
+    assert!(!state.contains(r#""org":"after-restart""#), "{state}");
+    drop(second);
+}

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::generate::{self, Generate};
-use super::{err, non_empty, person_err, unique, At, FastSet, Piece, SeedError, Sink, BATCH};
+use super::{
+    err, non_empty, person_err, unique, At, FastSet, NameSet, Names, Piece, SeedError, Sink, BATCH,
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -113,7 +115,7 @@ pub(crate) fn validate(lum: &LuminateSeed) -> Result<(), SeedError> {
     let mut section = SectionCheck::default();
     for (si, site) in lum.sites.iter().enumerate() {
         section.site(si, site)?;
-        let mut check = SiteCheck::new(si);
+        let mut check = SiteCheck::new(si, Names::Exact);
         check.groups(&site.groups)?;
         for (ci, c) in site.constituents.iter().enumerate() {
             check.constituent(At::Declared(ci), c)?;
@@ -178,17 +180,17 @@ pub(crate) struct SiteCheck {
     /// References made before the groups were known: (who, position in their list, group).
     pending: Vec<(At, usize, i64)>,
     cons_ids: FastSet<i64>,
-    user_names: FastSet<String>,
+    user_names: NameSet,
 }
 
 impl SiteCheck {
-    pub(crate) fn new(si: usize) -> SiteCheck {
+    pub(crate) fn new(si: usize, names: Names) -> SiteCheck {
         SiteCheck {
             p: format!("luminate.sites[{si}]"),
             group_ids: None,
             pending: Vec::new(),
             cons_ids: FastSet::default(),
-            user_names: FastSet::default(),
+            user_names: NameSet::new(names),
         }
     }
 
@@ -245,7 +247,7 @@ impl SiteCheck {
             ));
         }
         if let Some(name) = &c.user_name {
-            if !self.user_names.insert(name.to_lowercase()) {
+            if !self.user_names.insert(name, true) {
                 return Err(person_err(
                     &self.p,
                     "constituents",
@@ -289,7 +291,7 @@ impl SiteCheck {
             ));
         }
         if let Some(name) = &c.user_name {
-            if self.user_names.contains(name.as_str()) {
+            if self.user_names.contains(name, true) {
                 return Err(person_err(
                     &self.p,
                     "constituents",
@@ -330,12 +332,13 @@ impl SiteFeed {
         si: usize,
         org: String,
         generate: Option<Generate>,
+        names: Names,
     ) -> Result<SiteFeed, S::Error> {
         sink.put(Piece::SiteOpen { org: org.clone() })?;
         Ok(SiteFeed {
             si,
             org,
-            check: SiteCheck::new(si),
+            check: SiteCheck::new(si, names),
             batch: Vec::new(),
             max_cons_id: 0,
             generate,
@@ -451,7 +454,7 @@ pub(crate) fn feed<S: Sink>(
     let mut section = SectionCheck::default();
     for (si, mut site) in lum.sites.into_iter().enumerate() {
         let constituents = std::mem::take(&mut site.constituents);
-        let mut feed = SiteFeed::open(sink, si, site.org.clone(), generate)?;
+        let mut feed = SiteFeed::open(sink, si, site.org.clone(), generate, Names::Exact)?;
         feed.head(sink, &mut section, site)?;
         for (ci, c) in constituents.into_iter().enumerate() {
             feed.constituent(sink, At::Declared(ci), c)?;

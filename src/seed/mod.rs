@@ -180,6 +180,69 @@ impl Hasher for FxHasher {
     }
 }
 
+/// How a tenant's checks remember names for duplicate checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// The names themselves (a parsed document: every answer exact).
+    Exact,
+    /// 64-bit hashes of the names (a streamed document: no allocation per person, a
+    /// fraction of the memory). A collision reads as a duplicate; the document is then
+    /// parsed whole and checked exactly (`SeedPlan::feed`), so a collision costs time, never
+    /// a wrong answer. Only for duplicate checks: a set that answers "does it exist" stays
+    /// exact.
+    Hashed,
+}
+
+/// A set of names for duplicate checks (see [`Names`]), compared as given or case-folded.
+#[derive(Debug)]
+pub(crate) enum NameSet {
+    Exact(FastSet<String>),
+    Hashed(FastSet<u64>),
+}
+
+impl NameSet {
+    pub(crate) fn new(names: Names) -> NameSet {
+        match names {
+            Names::Exact => NameSet::Exact(FastSet::default()),
+            Names::Hashed => NameSet::Hashed(FastSet::default()),
+        }
+    }
+
+    fn hash(name: &str, fold_case: bool) -> u64 {
+        #[cfg(test)]
+        if tests::COLLIDE.with(|c| c.get()) {
+            return 0;
+        }
+        let mut h = FxHasher::default();
+        if fold_case {
+            for c in name.chars().flat_map(char::to_lowercase) {
+                h.add(u64::from(c));
+            }
+        } else {
+            h.write(name.as_bytes());
+        }
+        h.add(name.len() as u64);
+        h.finish()
+    }
+
+    /// `false` when the name is there already.
+    pub(crate) fn insert(&mut self, name: &str, fold_case: bool) -> bool {
+        match self {
+            NameSet::Exact(set) if fold_case => set.insert(name.to_lowercase()),
+            NameSet::Exact(set) => set.insert(name.to_string()),
+            NameSet::Hashed(set) => set.insert(Self::hash(name, fold_case)),
+        }
+    }
+
+    pub(crate) fn contains(&self, name: &str, fold_case: bool) -> bool {
+        match self {
+            NameSet::Exact(set) if fold_case => set.contains(&name.to_lowercase()),
+            NameSet::Exact(set) => set.contains(name),
+            NameSet::Hashed(set) => set.contains(&Self::hash(name, fold_case)),
+        }
+    }
+}
+
 /// Who a person check is about: a declared person (their position in the tenant's list) or
 /// a generated one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -488,16 +551,29 @@ impl SeedPlan {
                     };
                     hasher.update(&bytes);
                     if let Err(e) = stream::feed(&bytes, separate.0, generate) {
-                        return Err(match FeedError::from(e) {
-                            FeedError::Seed(fast) => {
-                                let exact = SeedDoc::parse(&bytes).err().unwrap_or(fast);
-                                FeedError::Seed(SeedError {
-                                    path: exact.path,
-                                    message: format!("{name}: {}", exact.message),
-                                })
-                            }
-                            sink => sink,
-                        });
+                        match FeedError::from(e) {
+                            FeedError::Seed(_) => match SeedDoc::parse(&bytes) {
+                                Err(exact) => {
+                                    return Err(FeedError::Seed(SeedError {
+                                        path: exact.path,
+                                        message: format!("{name}: {}", exact.message),
+                                    }))
+                                }
+                                // Only a collision of name hashes gets here: apply the parsed
+                                // document instead (it replaces the tenants the stream sent).
+                                Ok(doc) => doc
+                                    .feed(&mut separate, generate)
+                                    .map_err(FeedError::from)
+                                    .map_err(|e| match e {
+                                        FeedError::Seed(e) => FeedError::Seed(SeedError {
+                                            path: e.path,
+                                            message: format!("{name}: {}", e.message),
+                                        }),
+                                        sink => sink,
+                                    })?,
+                            },
+                            sink => return Err(sink),
+                        }
                     }
                     names.push(name);
                 }
@@ -537,6 +613,68 @@ fn seed_files(path: &Path) -> Result<Vec<PathBuf>, SeedError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Every name hash the same: to walk the collision path.
+        pub(super) static COLLIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Remembers the pieces' kinds.
+    #[derive(Default)]
+    struct Record(Vec<String>);
+
+    impl Sink for Record {
+        type Error = SeedError;
+        fn put(&mut self, piece: Piece) -> Result<(), SeedError> {
+            self.0.push(match piece {
+                Piece::SiteOpen { org } => format!("site {org}"),
+                Piece::Constituents(c) => format!("{} constituents", c.len()),
+                Piece::AccountOpen { key, .. } => format!("account {key}"),
+                Piece::ClientOpen { client_id, .. } => format!("client {client_id}"),
+                _ => "head or people".into(),
+            });
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_name_hash_collision_while_streaming_falls_back_to_the_parsed_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<PathBuf> = DEMO_SEED
+            .iter()
+            .map(|(name, text)| {
+                let path = dir.path().join(Path::new(name).file_name().unwrap());
+                std::fs::write(&path, text).unwrap();
+                path
+            })
+            .collect();
+        let mut plain = Record::default();
+        SeedPlan::files(&files).unwrap().feed(&mut plain).unwrap();
+        COLLIDE.with(|c| c.set(true));
+        let mut collided = Record::default();
+        let fed = SeedPlan::files(&files).unwrap().feed(&mut collided);
+        COLLIDE.with(|c| c.set(false));
+        fed.unwrap();
+        // The streamed demo site stopped at its second constituent; the parsed document
+        // opened it again, whole.
+        let opened = |r: &Record, what: &str| r.0.iter().filter(|p| *p == what).count();
+        assert_eq!(opened(&plain, "site demo"), 1);
+        assert_eq!(opened(&collided, "site demo"), 2);
+        assert!(collided.0.ends_with(&plain.0[plain.0.len() - 3..]));
+    }
+
+    #[test]
+    fn name_sets_fold_case_exactly_or_hashed() {
+        for names in [Names::Exact, Names::Hashed] {
+            let mut set = NameSet::new(names);
+            assert!(set.insert("Ada.Lovelace", true));
+            assert!(!set.insert("ada.LOVELACE", true));
+            assert!(set.contains("ADA.lovelace", true));
+            assert!(set.insert("E-1", false));
+            assert!(set.insert("e-1", false));
+            assert!(!set.contains("E-2", false));
+        }
+    }
 
     #[test]
     fn the_demo_seed_parses_and_validates() {

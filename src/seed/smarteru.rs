@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::generate::Generate;
 use super::{
-    err, non_empty, person_err, person_path, unique, validate_rfc3339, At, FastSet, Piece,
-    SeedError, Sink, BATCH,
+    err, non_empty, person_err, person_path, unique, validate_rfc3339, At, FastSet, NameSet, Names,
+    Piece, SeedError, Sink, BATCH,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -159,7 +159,7 @@ pub(crate) fn validate(su: &SmarterUSeed) -> Result<(), SeedError> {
     let mut section = SectionCheck::default();
     for (ai, acct) in su.accounts.iter().enumerate() {
         section.account(ai, acct)?;
-        let mut check = AccountCheck::new(ai);
+        let mut check = AccountCheck::new(ai, Names::Exact);
         check.known_user_ids(acct.users.iter().map(|u| u.id.clone()));
         check.groups(&acct.groups)?;
         for (ui, u) in acct.users.iter().enumerate() {
@@ -213,8 +213,8 @@ pub(crate) struct AccountCheck {
     /// Every user id of the account, when known before the users (a parsed document).
     user_ids: Option<HashSet<String>>,
     seen_ids: FastSet<String>,
-    emails: FastSet<String>,
-    employee_ids: FastSet<String>,
+    emails: NameSet,
+    employee_ids: NameSet,
     /// user_api_key → the path of the user who has it.
     user_keys: HashMap<String, String>,
     pending_groups: Vec<(At, usize, String)>,
@@ -222,14 +222,14 @@ pub(crate) struct AccountCheck {
 }
 
 impl AccountCheck {
-    pub(crate) fn new(ai: usize) -> AccountCheck {
+    pub(crate) fn new(ai: usize, names: Names) -> AccountCheck {
         AccountCheck {
             p: format!("smarteru.accounts[{ai}]"),
             group_names: None,
             user_ids: None,
             seen_ids: FastSet::default(),
-            emails: FastSet::default(),
-            employee_ids: FastSet::default(),
+            emails: NameSet::new(names),
+            employee_ids: NameSet::new(names),
             user_keys: HashMap::new(),
             pending_groups: Vec::new(),
             pending_supervisors: Vec::new(),
@@ -306,7 +306,7 @@ impl AccountCheck {
             if email.trim().is_empty() {
                 return Err(self.user_err(at, ".email", "must not be empty"));
             }
-            if !self.emails.insert(email.to_lowercase()) {
+            if !self.emails.insert(email, true) {
                 return Err(self.user_err(at, ".email", "duplicate email"));
             }
         }
@@ -314,7 +314,7 @@ impl AccountCheck {
             if eid.trim().is_empty() {
                 return Err(self.user_err(at, ".employee_id", "must not be empty"));
             }
-            if !self.employee_ids.insert(eid.clone()) {
+            if !self.employee_ids.insert(eid, false) {
                 return Err(self.user_err(at, ".employee_id", "duplicate employee_id"));
             }
         }
@@ -408,12 +408,15 @@ impl AccountCheck {
         if self.seen_ids.contains(&u.id) {
             return Err(self.user_err(at, ".id", "duplicate id"));
         }
-        if u.email.as_ref().is_some_and(|e| self.emails.contains(e)) {
+        if u.email
+            .as_ref()
+            .is_some_and(|e| self.emails.contains(e, true))
+        {
             return Err(self.user_err(at, ".email", "duplicate email"));
         }
         if u.employee_id
             .as_ref()
-            .is_some_and(|e| self.employee_ids.contains(e))
+            .is_some_and(|e| self.employee_ids.contains(e, false))
         {
             return Err(self.user_err(at, ".employee_id", "duplicate employee_id"));
         }
@@ -454,6 +457,7 @@ impl AccountFeed {
         key: String,
         groups: Vec<SmarterUGroup>,
         generate: Option<Generate>,
+        names: Names,
     ) -> Result<AccountFeed, S::Error> {
         sink.put(Piece::AccountOpen {
             key: key.clone(),
@@ -462,7 +466,7 @@ impl AccountFeed {
         Ok(AccountFeed {
             ai,
             key,
-            check: AccountCheck::new(ai),
+            check: AccountCheck::new(ai, names),
             batch: Vec::new(),
             max_id: 0,
             generate,
@@ -605,6 +609,7 @@ pub(crate) fn feed<S: Sink>(
             acct.account_api_key.clone(),
             acct.groups.clone(),
             generate,
+            Names::Exact,
         )?;
         feed.known_user_ids(users.iter().map(|u| u.id.clone()));
         feed.head(sink, &mut section, acct)?;

@@ -20,7 +20,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde_json::{Map, Value};
 
 use super::generate::Generate;
-use super::{luminate, smarteru, yourmembership, At, Piece, SeedError, Sink};
+use super::{luminate, smarteru, yourmembership, At, Names, Piece, SeedError, Sink};
 
 /// Why a streamed document stopped: the document (its syntax, types or checks), or the sink.
 #[derive(Debug)]
@@ -192,7 +192,9 @@ impl Tenant for Lum {
         generate: Option<Generate>,
     ) -> Result<Option<Self::Feed>, S::Error> {
         match field::<String>(fields, "org") {
-            Some(org) => luminate::SiteFeed::open(sink, index, org, generate).map(Some),
+            Some(org) => {
+                luminate::SiteFeed::open(sink, index, org, generate, Names::Hashed).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -203,7 +205,7 @@ impl Tenant for Lum {
         head: &Self::Head,
         generate: Option<Generate>,
     ) -> Result<Self::Feed, S::Error> {
-        luminate::SiteFeed::open(sink, index, head.org.clone(), generate)
+        luminate::SiteFeed::open(sink, index, head.org.clone(), generate, Names::Hashed)
     }
 
     fn head<S: Sink>(
@@ -250,7 +252,8 @@ impl Tenant for Su {
             field::<Vec<smarteru::SmarterUGroup>>(fields, "groups"),
         ) {
             (Some(key), Some(groups)) => {
-                smarteru::AccountFeed::open(sink, index, key, groups, generate).map(Some)
+                smarteru::AccountFeed::open(sink, index, key, groups, generate, Names::Hashed)
+                    .map(Some)
             }
             _ => Ok(None),
         }
@@ -268,6 +271,7 @@ impl Tenant for Su {
             head.account_api_key.clone(),
             head.groups.clone(),
             generate,
+            Names::Hashed,
         )
     }
 
@@ -314,9 +318,15 @@ impl Tenant for Ym {
             field::<i64>(fields, "client_id"),
             field::<Vec<yourmembership::YmGroup>>(fields, "groups"),
         ) {
-            (Some(client_id), Some(groups)) => {
-                yourmembership::ClientFeed::open(sink, index, client_id, groups, generate).map(Some)
-            }
+            (Some(client_id), Some(groups)) => yourmembership::ClientFeed::open(
+                sink,
+                index,
+                client_id,
+                groups,
+                generate,
+                Names::Hashed,
+            )
+            .map(Some),
             _ => Ok(None),
         }
     }
@@ -327,7 +337,14 @@ impl Tenant for Ym {
         head: &Self::Head,
         generate: Option<Generate>,
     ) -> Result<Self::Feed, S::Error> {
-        yourmembership::ClientFeed::open(sink, index, head.client_id, head.groups.clone(), generate)
+        yourmembership::ClientFeed::open(
+            sink,
+            index,
+            head.client_id,
+            head.groups.clone(),
+            generate,
+            Names::Hashed,
+        )
     }
 
     fn head<S: Sink>(

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::generate::{self, Generate};
-use super::{err, non_empty, person_err, unique, At, FastSet, Piece, SeedError, Sink, BATCH};
+use super::{
+    err, non_empty, person_err, unique, At, FastSet, NameSet, Names, Piece, SeedError, Sink, BATCH,
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,7 +119,7 @@ pub(crate) fn validate(ym: &YourMembershipSeed) -> Result<(), SeedError> {
     let mut section = SectionCheck::default();
     for (ci, c) in ym.clients.iter().enumerate() {
         section.client(ci, c)?;
-        let mut check = ClientCheck::new(ci);
+        let mut check = ClientCheck::new(ci, Names::Exact);
         check.groups(&c.groups)?;
         for (mi, m) in c.members.iter().enumerate() {
             check.member(At::Declared(mi), m)?;
@@ -206,17 +208,17 @@ pub(crate) struct ClientCheck {
     codes: Option<HashSet<String>>,
     pending: Vec<(At, usize, String)>,
     member_ids: FastSet<i64>,
-    usernames: FastSet<String>,
+    usernames: NameSet,
 }
 
 impl ClientCheck {
-    pub(crate) fn new(ci: usize) -> ClientCheck {
+    pub(crate) fn new(ci: usize, names: Names) -> ClientCheck {
         ClientCheck {
             p: format!("yourmembership.clients[{ci}]"),
             codes: None,
             pending: Vec::new(),
             member_ids: FastSet::default(),
-            usernames: FastSet::default(),
+            usernames: NameSet::new(names),
         }
     }
 
@@ -254,7 +256,7 @@ impl ClientCheck {
         if m.username.trim().is_empty() {
             return Err(self.member_err(at, ".username", "must not be empty"));
         }
-        if !self.usernames.insert(m.username.to_lowercase()) {
+        if !self.usernames.insert(&m.username, true) {
             return Err(self.member_err(at, ".username", "duplicate username"));
         }
         let mut primaries = 0;
@@ -315,7 +317,7 @@ impl ClientCheck {
         if self.member_ids.contains(&m.member_id) {
             return Err(self.member_err(at, ".member_id", "duplicate member_id"));
         }
-        if self.usernames.contains(m.username.as_str()) {
+        if self.usernames.contains(&m.username, true) {
             return Err(self.member_err(at, ".username", "duplicate username"));
         }
         Ok(())
@@ -350,8 +352,9 @@ impl ClientFeed {
         client_id: i64,
         groups: Vec<YmGroup>,
         generate: Option<Generate>,
+        names: Names,
     ) -> Result<ClientFeed, S::Error> {
-        let mut check = ClientCheck::new(ci);
+        let mut check = ClientCheck::new(ci, names);
         check.groups(&groups)?;
         sink.put(Piece::ClientOpen { client_id, groups })?;
         Ok(ClientFeed {
@@ -511,8 +514,14 @@ pub(crate) fn feed<S: Sink>(
     let mut section = SectionCheck::default();
     for (ci, mut client) in ym.clients.into_iter().enumerate() {
         let members = std::mem::take(&mut client.members);
-        let mut feed =
-            ClientFeed::open(sink, ci, client.client_id, client.groups.clone(), generate)?;
+        let mut feed = ClientFeed::open(
+            sink,
+            ci,
+            client.client_id,
+            client.groups.clone(),
+            generate,
+            Names::Exact,
+        )?;
         feed.head(sink, &mut section, client)?;
         for (mi, m) in members.into_iter().enumerate() {
             feed.member(sink, At::Declared(mi), m)?;

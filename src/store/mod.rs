@@ -191,6 +191,27 @@ pub struct StoreThread {
     /// Moves when the connection is replaced (`reset`), so a reader taking several steps can
     /// tell the state it began on is gone.
     epoch: u64,
+    /// The WAL size that next earns a warning, and jobs until the next look at it.
+    wal_warning: WalWarning,
+}
+
+/// **[choice]** The WAL keeps every write since the startup state (see the module doc), so it
+/// only grows until `reset` or a clean stop; a warning at 256 MiB, then at every doubling,
+/// says so. Looked at every 1024 jobs: a file size, no SQLite work.
+struct WalWarning {
+    next: u64,
+    countdown: u32,
+}
+
+impl WalWarning {
+    const FIRST: u64 = 256 << 20;
+
+    fn new() -> WalWarning {
+        WalWarning {
+            next: Self::FIRST,
+            countdown: 1024,
+        }
+    }
 }
 
 impl StoreThread {
@@ -214,6 +235,7 @@ impl StoreThread {
         let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         old.close().map_err(|(_, e)| e)?;
         self.epoch += 1;
+        self.wal_warning = WalWarning::new();
         for companion in self.place.companions() {
             match std::fs::remove_file(&companion) {
                 Ok(()) => {}
@@ -257,6 +279,27 @@ impl StoreThread {
             self.recreate()?;
         }
         Ok(())
+    }
+
+    /// After a job: now and then, whether the WAL has grown past the next warning.
+    fn watch_wal(&mut self) {
+        self.wal_warning.countdown -= 1;
+        if self.wal_warning.countdown > 0 {
+            return;
+        }
+        self.wal_warning.countdown = 1024;
+        let [wal, _] = self.place.companions();
+        let size = std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
+        if size >= self.wal_warning.next {
+            tracing::warn!(
+                wal_mib = size >> 20,
+                "the writes since start take this much disk in the WAL; POST /_mock/reset \
+                 (or, with --db, a restart) gives it back"
+            );
+            while self.wal_warning.next <= size {
+                self.wal_warning.next *= 2;
+            }
+        }
     }
 
     /// At exit: a `--db` file gets everything checkpointed into it; a temporary one goes.
@@ -347,6 +390,7 @@ impl Store {
             conn,
             place,
             epoch: 0,
+            wal_warning: WalWarning::new(),
         };
         std::thread::Builder::new()
             .name("membermock-store".into())
@@ -355,6 +399,7 @@ impl Store {
                     // A panicking job must not take the store down with it.
                     let _ =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut thread)));
+                    thread.watch_wal();
                 }
                 thread.close();
             })
