@@ -16,8 +16,10 @@
 //!
 //! A document reaches the store piece by piece ([`Piece`]: a tenant opens, then its head and
 //! its people in batches): from a parsed document, or streamed from the bytes of a seed file
-//! at start-up ([`SeedPlan`]), so a million people never sit in memory as one document. Both
-//! ways run every record through the same checks.
+//! at start-up ([`SeedPlan`], `stream.rs`), so a million people never sit in memory as one
+//! document. Both ways run every record through the same checks (`SectionCheck` and the
+//! per-tenant checks in each vendor's file), and a document the stream refuses is parsed
+//! again to name the error exactly as `POST /_mock/seed` does.
 //!
 //! One file per vendor holds that vendor's part of the document and its checks
 //! ([`luminate`], [`smarteru`], [`yourmembership`]); their types are re-exported here, so
@@ -356,7 +358,9 @@ pub struct SeedSource {
     pub bytes: Vec<u8>,
 }
 
-/// The seed the server starts from: the documents in order, their sources and a digest.
+/// A seed read and parsed whole: the documents in order, their sources and a digest. What
+/// tests and `AppState::new` start from; the binary starts from a [`SeedPlan`], which reads
+/// nothing until the store needs seeding and never holds the whole document.
 #[derive(Debug, Clone)]
 pub struct Seed {
     pub sources: Vec<String>,

@@ -5,8 +5,10 @@
 //! success is answered only after its transaction committed.
 //!
 //! SQL lives here, grouped per vendor: the API's queries in `luminate.rs`, `smarteru.rs`,
-//! `yourmembership.rs`, the seed's apply and dump halves in `seed/<vendor>.rs`; parameters are
-//! always bound. The schema is built by append-only migrations keyed on `PRAGMA user_version`;
+//! `yourmembership.rs`; the seed's apply and dump halves in `seed/<vendor>.rs`, with the one
+//! writer of seed data (`seed::Loader`), the start-up bulk load (`seed/bulk.rs`) and the
+//! streamed state document (`seed/dump.rs`) beside them. Parameters are always bound. The
+//! schema is built by append-only migrations keyed on `PRAGMA user_version`;
 //! `bookkeeping.sql` keeps row counts by trigger, so `/_mock/health` costs the same at a
 //! million people as at ten.
 //!
@@ -122,7 +124,16 @@ impl Place {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot create the temporary database in {} ({e}): set TMPDIR to a \
+                     writable folder, or use --db",
+                    base.display()
+                ),
+            )
+        })?;
         let file = dir.join("state.db");
         Ok(Place::Temp { dir, file })
     }
