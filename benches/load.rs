@@ -1,54 +1,90 @@
-//! The load benchmark: `cargo bench --bench load` (options after `--`: `--seconds N`,
-//! `--concurrency N`, `--only NAME`).
+//! The load benchmark: `cargo bench --bench load` (options after `--`: `--seconds N` per run,
+//! default 1; `--rounds N`, default 4; `--concurrency N`, default 32; `--only NAME`).
 //!
-//! Runs the release binary as a user would and reports, on this machine:
-//! - start-up time from spawn to the first healthy answer (median and worst of 10 starts);
-//! - requests/s and p50/p99 latency of the main calls under concurrency, each over keep-alive
-//!   connections (plain HTTP, or HTTPS where the vendor demands it);
-//! - the same main calls with the journal off (`--journal-limit 0`);
-//! - `POST /_mock/reset` latency;
-//! - resident memory idle and after the load.
+//! Measures membermock against the limit, side by side in one run. The limit is a minimal
+//! axum server (this binary re-run with `--serve-limit`) answering each call's exact bytes —
+//! status, headers, body, fetched from membermock at the start — from memory, over plain HTTP
+//! or HTTPS as the call demands. Three servers, each its own process with the same runtime
+//! (tokio multi-thread, one worker per core):
+//! - `limit`: the minimal axum server;
+//! - `mock`: the release binary as a user runs it (`--log warn`);
+//! - `mock, no journal`: the same with `--journal-limit 0`.
 //!
-//! Figures are for comparing runs on the same machine (ratios), not absolute promises.
+//! The load generator runs in this process and drives one server at a time, so all three
+//! share the two cores with it the same way. Each call is run `--rounds` times per server,
+//! the order reversed every round (limit, mock, no journal; then no journal, mock, limit) so
+//! drift falls on all three alike. Reported per call: requests/s, p50/p99 latency, the ratio to
+//! the limit (and the lowest and highest of the rounds' ratios, to show the noise), and each
+//! server's CPU time per call (user + system, from `/proc`), which swings less with machine
+//! noise than requests/s, plus the load generator's own.
+//!
+//! The load is closed-loop (each connection sends its next request when the answer arrives),
+//! so at a fixed concurrency latency follows throughput: p50 ≈ connections / req/s.
+//!
+//! Then: start-up to the first healthy answer, `POST /_mock/reset` latency, and resident
+//! memory idle, with the journal full (10,000 entries), and after the load.
 
-use std::net::{SocketAddr, TcpListener as StdListener};
-use std::process::{Child, Command, Stdio};
+#[path = "support/mod.rs"]
+mod support;
+
+/// The limit server runs in this binary (`--serve-limit`): it gets the allocator membermock's
+/// binary ships with, so the comparison is allocator against allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use support::calls::{self, Call};
+use support::client::{Conn, Target};
+use support::process::{
+    canned_answers, load_average, own_cpu, serve_limit, spawn_limit, spawn_mock, Process,
+};
 
-const EXE: &str = env!("CARGO_BIN_EXE_membermock");
+/// The issue's targets for vendor reads.
+const TARGET_THROUGHPUT: f64 = 0.6;
+const TARGET_P99: f64 = 2.0;
 
 struct Options {
     seconds: f64,
+    rounds: usize,
     concurrency: usize,
     only: Option<String>,
+    serve_limit: bool,
 }
 
 fn options() -> Options {
     let mut o = Options {
-        seconds: 3.0,
+        seconds: 1.0,
+        rounds: 4,
         concurrency: 32,
         only: None,
+        serve_limit: false,
     };
     let args: Vec<String> = std::env::args().collect();
+    let value = |i: usize, what: &str| args.get(i + 1).unwrap_or_else(|| panic!("{what}")).clone();
     let mut i = 1;
     while i < args.len() {
         match args[i].as_str() {
             "--seconds" => {
-                o.seconds = args[i + 1].parse().expect("--seconds N");
+                o.seconds = value(i, "--seconds N").parse().expect("--seconds N");
+                i += 1;
+            }
+            "--rounds" => {
+                o.rounds = value(i, "--rounds N").parse().expect("--rounds N");
                 i += 1;
             }
             "--concurrency" => {
-                o.concurrency = args[i + 1].parse().expect("--concurrency N");
+                o.concurrency = value(i, "--concurrency N")
+                    .parse()
+                    .expect("--concurrency N");
                 i += 1;
             }
             "--only" => {
-                o.only = Some(args[i + 1].clone());
+                o.only = Some(value(i, "--only NAME"));
                 i += 1;
             }
+            "--serve-limit" => o.serve_limit = true,
             _ => {} // cargo passes `--bench`
         }
         i += 1;
@@ -56,425 +92,146 @@ fn options() -> Options {
     o
 }
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A membermock process on fresh ports.
-struct Mock {
-    child: Child,
-    http: SocketAddr,
-    https: SocketAddr,
-    cert_pem: String,
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+fn main() {
+    let o = options();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    if o.serve_limit {
+        runtime.block_on(serve_limit());
+    } else {
+        runtime.block_on(bench(o));
     }
 }
 
-impl Mock {
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+// ---------------------------------------------------------------------------------------------
+// Load
+
+/// Untimed calls at the start of every run (connections warm, caches filled).
+const WARM_UP: Duration = Duration::from_millis(250);
+
+/// What one or more timed runs of a call against one server gave.
+#[derive(Default)]
+struct Tally {
+    requests: usize,
+    seconds: f64,
+    cpu: Duration,
+    /// The load generator's (this process's) CPU time.
+    client_cpu: Duration,
+    latencies: Vec<Duration>,
+    /// Requests/s of each run, in round order.
+    runs: Vec<f64>,
+}
+
+impl Tally {
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+
+    /// The lowest and highest of the rounds' ratios `self / limit`: how far the noise reached.
+    fn spread(&self, limit: &Tally) -> String {
+        let ratios = self.runs.iter().zip(&limit.runs).map(|(s, l)| s / l);
+        let low = ratios.clone().fold(f64::INFINITY, f64::min);
+        let high = ratios.fold(0.0, f64::max);
+        format!("{low:.2}–{high:.2}")
+    }
+
+    fn percentile(&mut self, p: f64) -> Duration {
+        self.latencies.sort_unstable();
+        let i = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
+        self.latencies[i]
+    }
+
+    fn cpu_per_call(&self) -> Duration {
+        self.cpu / self.requests.max(1) as u32
+    }
+
+    fn client_cpu_per_call(&self) -> Duration {
+        self.client_cpu / self.requests.max(1) as u32
     }
 }
 
-/// Spawn the binary and wait for its first healthy answer; returns it and the time that took.
-async fn spawn_mock(extra: &[&str]) -> (Mock, Duration) {
-    let http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let https: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let started = Instant::now();
-    let child = Command::new(EXE)
-        .args([
-            "--listen",
-            &http.to_string(),
-            "--tls-listen",
-            &https.to_string(),
-        ])
-        .args(["--log", "warn"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn membermock");
-    // From here on, Drop stops the process whatever happens.
-    let mut mock = Mock {
-        child,
-        http,
-        https,
-        cert_pem: String::new(),
-    };
-    loop {
-        if let Ok(mut s) = TcpStream::connect(http).await {
-            let req = b"GET /_mock/health HTTP/1.1\r\nHost: bench\r\n\r\n";
-            if let Ok((200, body)) = roundtrip(&mut s, req).await {
-                if contains(&body, b"\"status\":\"ok\"") {
+/// `concurrency` keep-alive connections calling as fast as answers come, for `seconds` after
+/// the warm-up; the server's CPU time is read at the window's edges.
+async fn run_load(
+    target: &Target,
+    request: &Arc<Vec<u8>>,
+    call: &'static Call,
+    server: &Process,
+    o: &Options,
+    tally: &mut Tally,
+) {
+    let mut conns = Vec::new();
+    for _ in 0..o.concurrency {
+        conns.push(Conn::open(target).await.unwrap());
+    }
+    let start = Instant::now() + WARM_UP;
+    let end = start + Duration::from_secs_f64(o.seconds);
+    let mut tasks = Vec::new();
+    for mut conn in conns {
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(64 * 1024);
+            loop {
+                let t = Instant::now();
+                if t >= end {
                     break;
                 }
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no healthy answer in 20 s"
-        );
-        tokio::time::sleep(Duration::from_micros(200)).await;
-    }
-    let ready = started.elapsed();
-    let mut s = TcpStream::connect(http).await.unwrap();
-    let (_, pem) = roundtrip(
-        &mut s,
-        b"GET /_mock/tls/cert.pem HTTP/1.1\r\nHost: bench\r\n\r\n",
-    )
-    .await
-    .unwrap();
-    mock.cert_pem = String::from_utf8(pem).unwrap();
-    (mock, ready)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// One request/response on a keep-alive connection: (status, body).
-async fn roundtrip<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    request: &[u8],
-) -> std::io::Result<(u16, Vec<u8>)> {
-    stream.write_all(request).await?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).await?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let mut length = None;
-    let mut chunked = false;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).await?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse::<usize>().ok();
-            } else if k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked") {
-                chunked = true;
-            }
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line).await?;
-            let size = usize::from_str_radix(line.trim(), 16).map_err(std::io::Error::other)?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).await?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(n) = length {
-        body.resize(n, 0);
-        reader.read_exact(&mut body).await?;
-    }
-    Ok((status, body))
-}
-
-trait Conn: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Conn for T {}
-
-async fn connect(mock: &Mock, https: bool) -> Box<dyn Conn> {
-    let addr = if https { mock.https } else { mock.http };
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    tcp.set_nodelay(true).unwrap();
-    if !https {
-        return Box::new(tcp);
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut mock.cert_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    Box::new(connector.connect(name, tcp).await.unwrap())
-}
-
-/// One benchmarked call. `setup` runs once before the load (e.g. to open a session); its
-/// answer's body is handed to `request` to build the request bytes.
-struct Scenario {
-    name: &'static str,
-    https: bool,
-    /// Expected status of every answer.
-    status: u16,
-    /// A byte string every answer's body must contain (checks the call really succeeded).
-    expect: &'static str,
-    setup: Option<fn() -> Vec<u8>>,
-    request: fn(&str) -> Vec<u8>,
-    /// Part of the journal on/off comparison.
-    main: bool,
-}
-
-fn http_request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
-    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n");
-    for (k, v) in headers {
-        r.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if !body.is_empty() || method != "GET" {
-        r.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    r.push_str("\r\n");
-    r.push_str(body);
-    r.into_bytes()
-}
-
-const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
-
-fn smarteru_get_user_groups(_: &str) -> Vec<u8> {
-    let package = "<SmarterU><AccountAPI>demo-account-key</AccountAPI>\
-        <UserAPI>admin-user-key</UserAPI><Method>getUserGroups</Method>\
-        <Parameters><User><ID>106</ID></User></Parameters></SmarterU>";
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("Package", package)
-        .finish();
-    http_request("POST", "/apiv2/", &[FORM], &body)
-}
-
-fn ym_admin_authenticate() -> Vec<u8> {
-    http_request(
-        "POST",
-        "/Ams/Authenticate",
-        &[("Content-Type", "application/json")],
-        r#"{"ClientID":40001,"UserType":"Admin","Username":"demo-ym-api-key","Password":"demo-ym-api-password"}"#,
-    )
-}
-
-/// The `SessionId` of an Authenticate answer.
-fn session_id(answer: &str) -> String {
-    let v: serde_json::Value = serde_json::from_str(answer).expect("Authenticate answers JSON");
-    v["SessionId"].as_str().expect("a SessionId").to_string()
-}
-
-const LUMINATE_ADMIN_GROUPS: &str = "method=getUserGroups&v=1.0&api_key=demo-api-key\
-    &login_name=apiadmin&login_password=admin-pass&cons_id=1000002";
-
-fn scenarios() -> Vec<Scenario> {
-    vec![
-        Scenario {
-            name: "health",
-            https: false,
-            status: 200,
-            expect: "\"status\":\"ok\"",
-            setup: None,
-            request: |_| http_request("GET", "/_mock/health", &[], ""),
-            main: true,
-        },
-        Scenario {
-            name: "luminate getUserGroups (server API, XML)",
-            https: false,
-            status: 200,
-            expect: "<getConsGroupsResponse",
-            setup: None,
-            request: |_| {
-                http_request(
-                    "POST",
-                    "/demo/site/SRConsAPI",
-                    &[FORM],
-                    LUMINATE_ADMIN_GROUPS,
-                )
-            },
-            main: true,
-        },
-        Scenario {
-            name: "luminate getUserGroups (server API, JSON)",
-            https: false,
-            status: 200,
-            expect: "\"getConsGroupsResponse\"",
-            setup: None,
-            request: |_| {
-                let body = format!("{LUMINATE_ADMIN_GROUPS}&response_format=json");
-                http_request("POST", "/demo/site/SRConsAPI", &[FORM], &body)
-            },
-            main: true,
-        },
-        Scenario {
-            name: "smarteru getUserGroups (HTTPS)",
-            https: true,
-            status: 200,
-            expect: "<Result>Success</Result>",
-            setup: None,
-            request: smarteru_get_user_groups,
-            main: true,
-        },
-        Scenario {
-            name: "yourmembership MemberGroups.GET (JSON)",
-            https: false,
-            status: 200,
-            expect: "\"GroupTypeList\"",
-            setup: Some(ym_admin_authenticate),
-            request: |answer| {
-                let sid = session_id(answer);
-                http_request(
-                    "GET",
-                    "/Ams/40001/Member/5001/Groups",
-                    &[("X-SS-ID", &sid)],
-                    "",
-                )
-            },
-            main: true,
-        },
-        Scenario {
-            name: "yourmembership MemberGroups.GET (JSV)",
-            https: false,
-            status: 200,
-            expect: "{GroupTypeList:",
-            setup: Some(ym_admin_authenticate),
-            request: |answer| {
-                let sid = session_id(answer);
-                http_request(
-                    "GET",
-                    "/Ams/40001/Member/5001/Groups.jsv",
-                    &[("X-SS-ID", &sid)],
-                    "",
-                )
-            },
-            main: false,
-        },
-    ]
-}
-
-/// The journal's own cost per call, measured in-process where the VM's scheduling noise
-/// does not reach: what the pipeline hands it for a typical Luminate call, into a full ring.
-fn journal_record_ns() -> f64 {
-    use membermock::journal::{Journal, Record};
-    use membermock::vendor::Api;
-    let journal = Journal::new(10_000);
-    let params: Vec<(String, String)> = [
-        ("method", "getUserGroups"),
-        ("v", "1.0"),
-        ("api_key", "demo-api-key"),
-        ("login_name", "apiadmin"),
-        ("login_password", "admin-pass"),
-        ("cons_id", "1000002"),
-        ("response_format", "json"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let call = || Record {
-        at: chrono::Utc::now(),
-        api: Api::Luminate,
-        tenant: Some("demo".into()),
-        operation: "getUserGroups".into(),
-        method: "POST".into(),
-        path: "/demo/site/SRConsAPI".into(),
-        params: params.clone(),
-        status: 200,
-        vendor_code: None,
-        fault: None,
-        duration_ms: 0.5,
-    };
-    for _ in 0..10_000 {
-        journal.record(call());
-    }
-    let n = 200_000;
-    let started = Instant::now();
-    for _ in 0..n {
-        journal.record(call());
-    }
-    started.elapsed().as_nanos() as f64 / n as f64
-}
-
-struct Figures {
-    requests: usize,
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-async fn run_load(mock: &Mock, s: &Scenario, o: &Options) -> Figures {
-    let context = match s.setup {
-        Some(setup) => {
-            let mut c = connect(mock, s.https).await;
-            let (_, body) = roundtrip(&mut c, &setup()).await.unwrap();
-            String::from_utf8_lossy(&body).into_owned()
-        }
-        None => String::new(),
-    };
-    let request = Arc::new((s.request)(&context));
-    let deadline = Instant::now() + Duration::from_secs_f64(o.seconds);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..o.concurrency {
-        let mut conn = connect(mock, s.https).await;
-        let request = request.clone();
-        let (status, expect) = (s.status, s.expect.as_bytes());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(4096);
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                let (got, body) = roundtrip(&mut conn, &request).await.unwrap();
-                latencies.push(t.elapsed());
-                assert_eq!(got, status, "{}", String::from_utf8_lossy(&body));
-                assert!(
-                    contains(&body, expect),
-                    "unexpected answer: {}",
-                    String::from_utf8_lossy(&body)
-                );
+                let answer = conn.call(&request).await.unwrap();
+                let done = Instant::now();
+                if answer.status != 200 || !calls::contains(answer.body, call.expect.as_bytes()) {
+                    call.check(answer.status, answer.body);
+                }
+                if t >= start && done <= end {
+                    latencies.push(done - t);
+                }
             }
             latencies
         }));
     }
-    let mut all = Vec::new();
+    tokio::time::sleep_until(start.into()).await;
+    let (cpu_before, client_before) = (server.cpu(), own_cpu());
+    tokio::time::sleep_until(end.into()).await;
+    let (cpu_after, client_after) = (server.cpu(), own_cpu());
+    let mut requests = 0;
     for t in tasks {
-        all.extend(t.await.unwrap());
+        let latencies = t.await.unwrap();
+        requests += latencies.len();
+        tally.latencies.extend(latencies);
     }
-    let elapsed = started.elapsed();
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-    Figures {
-        requests: all.len(),
-        per_second: all.len() as f64 / elapsed.as_secs_f64(),
-        p50: pct(0.50),
-        p99: pct(0.99),
-    }
+    tally.requests += requests;
+    tally.runs.push(requests as f64 / o.seconds);
+    tally.seconds += o.seconds;
+    tally.cpu += cpu_after - cpu_before;
+    tally.client_cpu += client_after - client_before;
 }
 
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
-    let o = options();
+fn us(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e6)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// Fetch each call's answer once, as the limit will serve it.
+async fn bench(o: Options) {
     println!(
-        "membermock load benchmark: {} s per call, {} connections",
-        o.seconds, o.concurrency
+        "membermock load benchmark: {} connections, {} s per run after {} ms warm-up, {} rounds",
+        o.concurrency,
+        o.seconds,
+        WARM_UP.as_millis(),
+        o.rounds
+    );
+    println!(
+        "machine: {} cores, load average {} (anything else running skews req/s, less so CPU/call)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
     );
 
     let mut startups = Vec::new();
@@ -490,71 +247,234 @@ async fn main() {
         ms(startups[9])
     );
 
-    let selected: Vec<Scenario> = scenarios()
-        .into_iter()
-        .filter(|s| o.only.as_deref().is_none_or(|n| s.name.contains(n)))
+    let all: &'static [Call] = calls::all().leak();
+    let selected: Vec<&'static Call> = all
+        .iter()
+        .filter(|c| c.selected(o.only.as_deref()))
         .collect();
 
     let (mock, _) = spawn_mock(&[]).await;
-    let idle = mock.rss_kib();
+    let (quiet, _) = spawn_mock(&["--journal-limit", "0"]).await;
+    let canned = canned_answers(&mock, &selected).await;
+    let limit = spawn_limit(&canned);
+
+    // Who is measured, and the request bytes each gets per call (the limit gets the mock's:
+    // the same bytes on the wire).
+    struct Contender<'a> {
+        process: &'a Process,
+        targets: Vec<Target>,
+        requests: Vec<Arc<Vec<u8>>>,
+    }
+    let mut mock_requests = Vec::new();
+    let mut quiet_requests = Vec::new();
+    for call in &selected {
+        mock_requests.push(Arc::new(mock.request(call).await));
+        quiet_requests.push(Arc::new(quiet.request(call).await));
+    }
+    let contenders = [
+        Contender {
+            process: &limit.process,
+            targets: limit.targets.clone(),
+            requests: mock_requests.clone(),
+        },
+        Contender {
+            process: &mock.process,
+            targets: selected.iter().map(|c| mock.target(c)).collect(),
+            requests: mock_requests,
+        },
+        Contender {
+            process: &quiet.process,
+            targets: selected.iter().map(|c| quiet.target(c)).collect(),
+            requests: quiet_requests,
+        },
+    ];
+
+    // Check the limit answers what the mock answered before timing anything.
+    for (i, call) in selected.iter().enumerate() {
+        let mut conn = Conn::open(&limit.targets[i]).await.unwrap();
+        let answer = conn.call(&contenders[0].requests[i]).await.unwrap();
+        assert_eq!(answer.status, canned[i].status);
+        assert_eq!(answer.body, canned[i].body.as_bytes(), "{}", call.name);
+    }
+
+    let mut tallies: Vec<[Tally; 3]> = selected.iter().map(|_| Default::default()).collect();
+    for (i, call) in selected.iter().enumerate() {
+        for round in 0..o.rounds {
+            let mut order = [0, 1, 2];
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for c in order {
+                let who = &contenders[c];
+                run_load(
+                    &who.targets[i],
+                    &who.requests[i],
+                    call,
+                    who.process,
+                    &o,
+                    &mut tallies[i][c],
+                )
+                .await;
+            }
+        }
+        eprint!(".");
+    }
+    eprintln!();
+
     println!(
-        "\n{:<44} {:>10} {:>12} {:>10} {:>10}",
-        "call (journal on)", "requests", "req/s", "p50 ms", "p99 ms"
+        "\nthroughput, requests/s (×limit: the mock's share of the limit's, target ≥ {TARGET_THROUGHPUT}; \
+         rounds: lowest–highest of the rounds' shares)"
     );
-    for s in &selected {
-        let f = run_load(&mock, s, &o).await;
+    println!(
+        "{:<42} {:>9} {:>9} {:>7} {:>11} {:>12} {:>7}",
+        "call", "limit", "mock", "×limit", "rounds", "no journal", "×limit"
+    );
+    for (i, call) in selected.iter().enumerate() {
+        let [l, m, q] = &tallies[i];
         println!(
-            "{:<44} {:>10} {:>12.0} {:>10} {:>10}",
-            s.name,
-            f.requests,
-            f.per_second,
-            ms(f.p50),
-            ms(f.p99)
+            "{:<42} {:>9.0} {:>9.0} {:>7.2} {:>11} {:>12.0} {:>7.2}",
+            call.name,
+            l.per_second(),
+            m.per_second(),
+            m.per_second() / l.per_second(),
+            m.spread(l),
+            q.per_second(),
+            q.per_second() / l.per_second(),
         );
     }
-    let loaded = mock.rss_kib();
 
+    println!("\nlatency, ms (×limit: the mock's p99 over the limit's; target ≤ {TARGET_P99})");
+    println!(
+        "{:<42} {:>9} {:>9} {:>9} {:>9} {:>7} {:>12}",
+        "call", "limit p50", "limit p99", "mock p50", "mock p99", "×limit", "no jrnl p99"
+    );
+    for (i, call) in selected.iter().enumerate() {
+        let [l, m, q] = &mut tallies[i];
+        let (l99, m99) = (l.percentile(0.99), m.percentile(0.99));
+        println!(
+            "{:<42} {:>9} {:>9} {:>9} {:>9} {:>7.2} {:>12}",
+            call.name,
+            ms(l.percentile(0.5)),
+            ms(l99),
+            ms(m.percentile(0.5)),
+            ms(m99),
+            m99.as_secs_f64() / l99.as_secs_f64(),
+            ms(q.percentile(0.99)),
+        );
+    }
+
+    println!(
+        "\nCPU time per call, µs (user + system, all threads; ×limit: mock over limit; client: \
+         the load generator, in the limit's runs and the mock's)"
+    );
+    println!(
+        "{:<42} {:>9} {:>9} {:>7} {:>12} {:>14}",
+        "call", "limit", "mock", "×limit", "no journal", "client l / m"
+    );
+    for (i, call) in selected.iter().enumerate() {
+        let [l, m, q] = &tallies[i];
+        println!(
+            "{:<42} {:>9} {:>9} {:>7.2} {:>12} {:>14}",
+            call.name,
+            us(l.cpu_per_call()),
+            us(m.cpu_per_call()),
+            m.cpu_per_call().as_secs_f64() / l.cpu_per_call().as_secs_f64(),
+            us(q.cpu_per_call()),
+            format!(
+                "{} / {}",
+                us(l.client_cpu_per_call()),
+                us(m.client_cpu_per_call())
+            ),
+        );
+    }
+
+    let verdicts: Vec<String> = selected
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.main)
+        .map(|(i, call)| {
+            let [l, m, _] = &mut tallies[i];
+            let share = m.per_second() / l.per_second();
+            let p99 = m.percentile(0.99).as_secs_f64() / l.percentile(0.99).as_secs_f64();
+            let met = share >= TARGET_THROUGHPUT && p99 <= TARGET_P99;
+            format!(
+                "  {:<40} {:.2}× the limit, p99 {:.2}× — {}",
+                call.key,
+                share,
+                p99,
+                if met { "met" } else { "not met" }
+            )
+        })
+        .collect();
+    if !verdicts.is_empty() {
+        println!("\ntargets (vendor reads ≥ {TARGET_THROUGHPUT}× the limit, p99 ≤ {TARGET_P99}× the limit's):");
+        for v in verdicts {
+            println!("{v}");
+        }
+    }
+
+    let loaded = mock.process.rss_kib();
     let mut resets = Vec::new();
-    let mut c = connect(&mock, false).await;
-    let reset = http_request("POST", "/_mock/reset", &[], "");
+    let mut conn = Conn::open(&Target::plain(mock.http)).await.unwrap();
+    let reset = b"POST /_mock/reset HTTP/1.1\r\nHost: bench\r\nContent-Length: 0\r\n\r\n";
     for _ in 0..200 {
         let t = Instant::now();
-        let (status, _) = roundtrip(&mut c, &reset).await.unwrap();
+        let answer = conn.call(reset).await.unwrap();
         resets.push(t.elapsed());
-        assert_eq!(status, 200);
+        assert_eq!(answer.status, 200);
     }
     resets.sort();
-    drop(mock);
+    drop((mock, quiet, limit));
 
-    let (quiet, _) = spawn_mock(&["--journal-limit", "0"]).await;
-    println!(
-        "\n{:<44} {:>10} {:>12} {:>10} {:>10}",
-        "call (journal off)", "requests", "req/s", "p50 ms", "p99 ms"
-    );
-    for s in selected.iter().filter(|s| s.main) {
-        let f = run_load(&quiet, s, &o).await;
-        println!(
-            "{:<44} {:>10} {:>12.0} {:>10} {:>10}",
-            s.name,
-            f.requests,
-            f.per_second,
-            ms(f.p50),
-            ms(f.p99)
-        );
-    }
-    drop(quiet);
+    let (idle, full) = rss_with_journal_full(all).await;
 
     println!(
-        "\njournal, in-process: {:.0} ns to record one call with 7 parameters (the ring at its limit)",
-        journal_record_ns()
-    );
-    println!(
-        "POST /_mock/reset: p50 {} ms, p99 {} ms (200 sequential)",
+        "\nPOST /_mock/reset: p50 {} ms, p99 {} ms (200 sequential)",
         ms(resets[100]),
         ms(resets[197])
     );
     println!(
-        "resident memory: idle {} KiB, after load {} KiB",
-        idle, loaded
+        "resident memory: idle {}, journal full {} (filled by {JOURNAL_FILL} vendor reads, one \
+         connection per call), after the load {}",
+        mib(idle),
+        mib(full),
+        mib(loaded)
     );
+}
+
+/// The default journal limit.
+const JOURNAL_FILL: usize = 10_000;
+
+/// A fresh mock's resident memory idle, then once its journal holds `JOURNAL_FILL` entries
+/// (the vendor reads in turn, sequentially: the journal's memory, not a crowd's buffers).
+async fn rss_with_journal_full(all: &'static [Call]) -> (u64, u64) {
+    let (mock, _) = spawn_mock(&[]).await;
+    let idle = mock.process.rss_kib();
+    let reads: Vec<&Call> = all.iter().filter(|c| c.main).collect();
+    let mut work = Vec::new();
+    for call in &reads {
+        let request = mock.request(call).await;
+        work.push((Conn::open(&mock.target(call)).await.unwrap(), request));
+    }
+    // The sessions' sign-ins are journal entries too.
+    let signed_in = reads.iter().filter(|c| c.session).count();
+    for i in 0..JOURNAL_FILL - signed_in {
+        let k = i % reads.len();
+        let (conn, request) = &mut work[k];
+        let answer = conn.call(request).await.unwrap();
+        reads[k].check(answer.status, answer.body);
+    }
+    let full = mock.process.rss_kib();
+    let mut conn = Conn::open(&Target::plain(mock.http)).await.unwrap();
+    let newest = conn
+        .call(b"GET /_mock/requests?limit=1 HTTP/1.1\r\nHost: bench\r\n\r\n")
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(newest.body).unwrap();
+    assert_eq!(v["limit"], JOURNAL_FILL, "the journal's default limit");
+    assert_eq!(
+        v["requests"][0]["id"], JOURNAL_FILL,
+        "the journal holds {JOURNAL_FILL} entries"
+    );
+    (idle, full)
 }

@@ -11,7 +11,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::vendor::{Api, Operation};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::vendor::{Api, Label};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +33,7 @@ pub struct FaultSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+#[serde(untagged, try_from = "RawEffect")]
 pub enum Effect {
     Latency {
         latency_ms: u64,
@@ -49,6 +51,95 @@ pub enum Effect {
     },
 }
 
+/// The effects, as the error for one that is not says.
+const EFFECTS: &str = r#"{"latency_ms":N}, {"vendor_error":"CODE"}, {"http_status":N,"retry_after":N} (retry_after optional) or {"drop_connection":true}"#;
+
+/// An `effect` as sent: every field any effect has, so that a field of the wrong type is named
+/// by its path, and a shape that is no effect gets the list of effects (an untagged enum says
+/// only "data did not match any variant").
+#[derive(Deserialize)]
+#[serde(
+    expecting = r#"an effect: one of {"latency_ms":N}, {"vendor_error":"CODE"}, {"http_status":N,"retry_after":N} (retry_after optional) or {"drop_connection":true}"#
+)]
+struct RawEffect {
+    latency_ms: Option<u64>,
+    vendor_error: Option<String>,
+    http_status: Option<u16>,
+    retry_after: Option<u64>,
+    drop_connection: Option<bool>,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TryFrom<RawEffect> for Effect {
+    type Error = String;
+    fn try_from(raw: RawEffect) -> Result<Effect, String> {
+        let effect = match raw {
+            RawEffect {
+                latency_ms: Some(latency_ms),
+                vendor_error: None,
+                http_status: None,
+                retry_after: None,
+                drop_connection: None,
+                ref unknown,
+            } if unknown.is_empty() => Effect::Latency { latency_ms },
+            RawEffect {
+                latency_ms: None,
+                vendor_error: Some(vendor_error),
+                http_status: None,
+                retry_after: None,
+                drop_connection: None,
+                ref unknown,
+            } if unknown.is_empty() => Effect::VendorError { vendor_error },
+            RawEffect {
+                latency_ms: None,
+                vendor_error: None,
+                http_status: Some(http_status),
+                retry_after,
+                drop_connection: None,
+                ref unknown,
+            } if unknown.is_empty() => Effect::HttpStatus {
+                http_status,
+                retry_after,
+            },
+            RawEffect {
+                latency_ms: None,
+                vendor_error: None,
+                http_status: None,
+                retry_after: None,
+                drop_connection: Some(drop_connection),
+                ref unknown,
+            } if unknown.is_empty() => Effect::DropConnection { drop_connection },
+            RawEffect { unknown, .. } => {
+                let names: Vec<&str> = unknown.keys().map(String::as_str).collect();
+                let what = if names.is_empty() {
+                    "not one effect".to_string()
+                } else {
+                    format!("unknown field `{}`", names.join("`, `"))
+                };
+                return Err(format!("{what}: an effect is one of {EFFECTS}"));
+            }
+        };
+        Ok(effect)
+    }
+}
+
+/// The operation names fault rules can match for `api`: the vendor's own, from its method or
+/// route table.
+pub fn operations(api: Api) -> Vec<&'static str> {
+    match api {
+        Api::Luminate => crate::luminate::table::METHODS
+            .iter()
+            .map(|row| row.name)
+            .collect(),
+        Api::SmarterU => crate::smarteru::command::METHODS.to_vec(),
+        Api::YourMembership => crate::yourmembership::route::Op::ALL
+            .iter()
+            .map(|op| op.name())
+            .collect(),
+    }
+}
+
 /// Longest latency a rule may add. **[choice]** Two minutes: longer than any client timeout
 /// worth testing, short enough that a typo cannot hang a test run for hours.
 pub const MAX_LATENCY_MS: u64 = 120_000;
@@ -56,6 +147,25 @@ pub const MAX_LATENCY_MS: u64 = 120_000;
 impl FaultSpec {
     /// Checks serde cannot express; the message names the field.
     pub fn validate(&self) -> Result<(), (String, String)> {
+        if let Some(operation) = &self.operation {
+            let known = operations(self.api);
+            if !known.contains(&operation.as_str()) {
+                let hint = known
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(operation))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err((
+                    "operation".into(),
+                    format!(
+                        "`{operation}` is no {} operation, so the rule could never fire{hint}; \
+                         its operations are {}",
+                        self.api.name(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Some(p) = self.probability {
             if !(0.0..=1.0).contains(&p) {
                 return Err(("probability".into(), "must be between 0.0 and 1.0".into()));
@@ -97,7 +207,7 @@ struct Rule {
 }
 
 impl Rule {
-    fn matches(&self, op: &Operation) -> bool {
+    fn matches(&self, op: Label<'_>) -> bool {
         self.spec.api == op.api
             && self
                 .spec
@@ -108,7 +218,7 @@ impl Rule {
                 .spec
                 .tenant
                 .as_deref()
-                .is_none_or(|t| op.tenant.as_deref() == Some(t))
+                .is_none_or(|t| op.tenant == Some(t))
             && self.spec.times.is_none_or(|n| self.fired < n)
     }
 }
@@ -129,6 +239,8 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct Faults {
     inner: Arc<Mutex<Inner>>,
+    /// Whether any rule exists; kept in step with `inner.rules` under its lock.
+    any: Arc<AtomicBool>,
 }
 
 impl Faults {
@@ -151,6 +263,7 @@ impl Faults {
             fired: 0,
         };
         inner.rules.push(rule);
+        self.any.store(true, Ordering::Release);
         view
     }
 
@@ -170,6 +283,7 @@ impl Faults {
     pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.rules.clear();
+        self.any.store(false, Ordering::Release);
     }
 
     /// Remove one rule; false if there is none with that id.
@@ -177,15 +291,17 @@ impl Faults {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let before = inner.rules.len();
         inner.rules.retain(|r| r.id != id);
+        self.any.store(!inner.rules.is_empty(), Ordering::Release);
         inner.rules.len() != before
     }
 
     /// The fault to apply to this request, if a rule fires.
-    pub fn fire(&self, op: &Operation) -> Option<Fired> {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if inner.rules.is_empty() {
+    pub fn fire(&self, op: Label<'_>) -> Option<Fired> {
+        // The common case, no rules at all, takes no lock.
+        if !self.any.load(Ordering::Acquire) {
             return None;
         }
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for rule in inner.rules.iter_mut() {
             if !rule.matches(op) {
                 continue;
@@ -210,12 +326,11 @@ impl Faults {
 mod tests {
     use super::*;
 
-    fn op(operation: &str, tenant: &str) -> Operation {
-        Operation {
+    fn op<'a>(operation: &'a str, tenant: &'a str) -> Label<'a> {
+        Label {
             api: Api::Luminate,
-            tenant: Some(tenant.into()),
-            operation: operation.into(),
-            params: vec![],
+            tenant: Some(tenant),
+            operation,
         }
     }
 
@@ -230,10 +345,10 @@ mod tests {
             r#"{"api":"luminate","operation":"getUserGroups","effect":{"vendor_error":"1"},"times":2}"#,
         ));
         let fired: Vec<bool> = (0..5)
-            .map(|_| f.fire(&op("getUserGroups", "demo")).is_some())
+            .map(|_| f.fire(op("getUserGroups", "demo")).is_some())
             .collect();
         assert_eq!(fired, [true, true, false, false, false]);
-        assert!(f.fire(&op("getUser", "demo")).is_none());
+        assert!(f.fire(op("getUser", "demo")).is_none());
     }
 
     #[test]
@@ -244,7 +359,7 @@ mod tests {
                 r#"{"api":"luminate","effect":{"latency_ms":5},"probability":0.5,"seed":42}"#,
             ));
             (0..64)
-                .map(|_| f.fire(&op("getUserGroups", "demo")).is_some())
+                .map(|_| f.fire(op("getUserGroups", "demo")).is_some())
                 .collect::<Vec<_>>()
         };
         let a = run();
@@ -258,11 +373,11 @@ mod tests {
         f.add(spec(
             r#"{"api":"luminate","tenant":"other","effect":{"http_status":503,"retry_after":2}}"#,
         ));
-        assert!(f.fire(&op("getUserGroups", "demo")).is_none());
-        assert!(f.fire(&op("getUserGroups", "other")).is_some());
+        assert!(f.fire(op("getUserGroups", "demo")).is_none());
+        assert!(f.fire(op("getUserGroups", "other")).is_some());
         let mut ym = op("getUserGroups", "other");
         ym.api = Api::YourMembership;
-        assert!(f.fire(&ym).is_none());
+        assert!(f.fire(ym).is_none());
     }
 
     #[test]

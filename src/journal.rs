@@ -1,16 +1,40 @@
 //! The request journal (`GET`/`DELETE /_mock/requests`): one entry per vendor call, newest
-//! last, in a bounded ring so memory stays flat however long the mock runs.
+//! last, in a ring bounded by entry count and by bytes, so memory stays flat however long the
+//! mock runs and whatever the calls carry.
+//!
+//! Recording costs one allocation: the pipeline hands the call's facts and a writer of its
+//! parameters to [`Journal::record`], which encodes everything variable-length (verb, path,
+//! tenant, operation, vendor code, parameters) into one compact byte string. Secrets are masked
+//! and long values cut **while** they are written, so a secret never reaches the journal's
+//! memory and nothing is copied twice. Entries are decoded only when the journal is read.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::Serialize;
 
+use crate::faults::Fired;
 use crate::vendor::Api;
 
 /// What replaces a secret value in the journal.
 pub const MASK: &str = "****";
+
+/// **[choice]** Longest parameter value kept, in bytes; a longer one is cut at a character
+/// boundary and ends with [`TRUNCATED`] and the full length.
+pub const MAX_VALUE_BYTES: usize = 1024;
+
+/// **[choice]** Most bytes of parameters kept per entry; the parameters after that are counted
+/// in one `…` pair instead of kept.
+pub const MAX_PARAM_BYTES: usize = 16 * 1024;
+
+/// **[choice]** Default bound on the bytes all entries keep together (oldest dropped first).
+pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// Marks a value the journal cut.
+pub const TRUNCATED: &str = "…[truncated, ";
 
 /// Parameter names (compared case-insensitively, `-` and `_` ignored) whose values are secrets.
 const SECRET_NAMES: &[&str] = &[
@@ -34,110 +58,368 @@ const SECRET_NAMES: &[&str] = &[
     "noncetoken",
 ];
 
-/// Whether a parameter of this name carries a secret.
+/// Whether a parameter of this name carries a secret. A dotted name (`User.Info.Password`, as
+/// the SmarterU package is journaled) is judged by its last segment, at any depth.
 pub fn is_secret(name: &str) -> bool {
-    let norm: String = name
-        .chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect();
-    SECRET_NAMES.contains(&norm.as_str())
+    let leaf = name.rsplit('.').next().unwrap_or(name);
+    // The name lower-cased without `-` and `_`, on the stack; no secret name is longer.
+    let mut norm = [0u8; 24];
+    let mut len = 0;
+    for b in leaf.bytes().filter(|b| *b != b'-' && *b != b'_') {
+        if len == norm.len() {
+            return false;
+        }
+        norm[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let norm = &norm[..len];
+    SECRET_NAMES.iter().any(|secret| secret.as_bytes() == norm)
 }
 
 /// A request path with its session-id path parameters (`;jsessionid=...`, as servlet clients
-/// send) masked, for the journal and logs.
+/// send) masked, for logs.
 pub fn mask_path(path: &str) -> std::borrow::Cow<'_, str> {
     if !path.contains(';') {
         return std::borrow::Cow::Borrowed(path);
     }
-    let masked: Vec<String> = path
-        .split('/')
-        .map(|segment| {
-            let mut pieces = segment.split(';');
-            let mut out = pieces.next().unwrap_or_default().to_string();
-            for p in pieces {
-                out.push(';');
-                match p.split_once('=') {
-                    Some((k, _)) if is_secret(k) => {
-                        out.push_str(k);
-                        out.push('=');
-                        out.push_str(MASK);
-                    }
-                    _ => out.push_str(p),
+    let mut out = String::with_capacity(path.len());
+    push_masked_path(&mut out, path);
+    std::borrow::Cow::Owned(out)
+}
+
+fn push_masked_path(out: &mut String, path: &str) {
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let mut pieces = segment.split(';');
+        out.push_str(pieces.next().unwrap_or_default());
+        for p in pieces {
+            out.push(';');
+            match p.split_once('=') {
+                Some((k, _)) if is_secret(k) => {
+                    out.push_str(k);
+                    out.push('=');
+                    out.push_str(MASK);
                 }
+                _ => out.push_str(p),
             }
-            out
-        })
-        .collect();
-    std::borrow::Cow::Owned(masked.join("/"))
+        }
+    }
 }
 
-fn rfc3339_millis<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true))
+/// The facts of a finished call, borrowed from the pipeline.
+pub struct Record<'a> {
+    pub at: DateTime<Utc>,
+    pub api: Api,
+    pub tenant: Option<&'a str>,
+    pub operation: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub status: u16,
+    pub vendor_code: Option<&'a str>,
+    pub fault: Option<Fired>,
+    pub duration_ms: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where a vendor writes a call's parameters for the journal: masked and bounded as they go.
+pub struct Params<'a> {
+    buf: &'a mut Vec<u8>,
+    start: usize,
+    left_out: usize,
+}
+
+impl Params<'_> {
+    /// Keep one parameter; a secret's value is replaced by [`MASK`].
+    pub fn push(&mut self, name: &str, value: &str) {
+        if is_secret(name) {
+            self.push_raw(name, MASK);
+        } else {
+            self.push_raw(name, value);
+        }
+    }
+
+    /// Keep one parameter whose value the vendor already judged (masked or not).
+    pub fn push_raw(&mut self, name: &str, value: &str) {
+        let name = cut(name, MAX_VALUE_BYTES);
+        let kept = cut(value, MAX_VALUE_BYTES);
+        let cost = name.len() + kept.len() + 8 + if kept.len() < value.len() { 40 } else { 0 };
+        if self.buf.len() - self.start + cost > MAX_PARAM_BYTES {
+            self.left_out += 1;
+            return;
+        }
+        put(self.buf, name);
+        if kept.len() < value.len() {
+            let mut marked = String::with_capacity(kept.len() + 40);
+            marked.push_str(kept);
+            marked.push_str(TRUNCATED);
+            marked.push_str(&value.len().to_string());
+            marked.push_str(" bytes]");
+            put(self.buf, &marked);
+        } else {
+            put(self.buf, kept);
+        }
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn put(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
+
+fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => put(buf, s),
+        None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
+    }
+}
+
+/// Reads back what [`put`] wrote.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn opt(&mut self) -> Option<&'a str> {
+        let (len, rest) = self.0.split_at_checked(4)?;
+        let len = u32::from_le_bytes(len.try_into().ok()?);
+        if len == u32::MAX {
+            self.0 = rest;
+            return None;
+        }
+        let (s, rest) = rest.split_at_checked(len as usize)?;
+        self.0 = rest;
+        // Only whole `&str`s are written, so this holds.
+        std::str::from_utf8(s).ok()
+    }
+
+    fn text(&mut self) -> &'a str {
+        self.opt().unwrap_or_default()
+    }
+}
+
+thread_local! {
+    /// Each worker thread encodes entries here, then copies the result out in one allocation.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One recorded call. Its variable-length facts live in `blob`: verb, path, tenant, operation,
+/// vendor code, then the parameters (name, value)*, each length-prefixed.
+#[derive(Debug, Clone)]
 pub struct Entry {
     pub id: u64,
-    /// Formatted only when the journal is read (RFC 3339, milliseconds, UTC).
-    #[serde(rename = "time", serialize_with = "rfc3339_millis")]
     pub at: DateTime<Utc>,
     pub api: Api,
-    pub tenant: Option<String>,
-    pub operation: String,
-    pub method: String,
-    pub path: String,
-    pub params: Vec<(String, String)>,
     pub status: u16,
-    pub vendor_code: Option<String>,
-    pub fault: Option<serde_json::Value>,
     pub duration_ms: f64,
+    pub fault: Option<Box<Fired>>,
+    /// Shared, so that a reader's snapshot costs a count, not a copy.
+    blob: Arc<[u8]>,
 }
 
-/// What the pipeline knows of a finished call.
-pub struct Record {
-    pub at: DateTime<Utc>,
-    pub api: Api,
-    pub tenant: Option<String>,
-    pub operation: String,
-    pub method: String,
-    pub path: String,
-    pub params: Vec<(String, String)>,
-    pub status: u16,
-    pub vendor_code: Option<String>,
-    pub fault: Option<serde_json::Value>,
-    pub duration_ms: f64,
+/// The decoded view of an [`Entry`].
+pub struct View<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub tenant: Option<&'a str>,
+    pub operation: &'a str,
+    pub vendor_code: Option<&'a str>,
+    params: Reader<'a>,
+}
+
+impl Entry {
+    pub fn view(&self) -> View<'_> {
+        let mut r = Reader(&self.blob);
+        View {
+            method: r.text(),
+            path: r.text(),
+            tenant: r.opt(),
+            operation: r.text(),
+            vendor_code: r.opt(),
+            params: r,
+        }
+    }
+
+    /// Parameters as name/value pairs (secrets already masked).
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut r = self.view().params;
+        std::iter::from_fn(move || {
+            let name = r.opt()?;
+            Some((name, r.text()))
+        })
+    }
+
+    /// Bytes this entry holds on the heap and inline, for the journal's byte bound.
+    fn cost(&self) -> usize {
+        std::mem::size_of::<Entry>()
+            + 2 * std::mem::size_of::<usize>()
+            + self.blob.len()
+            + self
+                .fault
+                .as_ref()
+                .map_or(0, |_| std::mem::size_of::<Fired>())
+    }
+}
+
+fn rfc3339_millis(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Pairs<'a>(&'a Entry);
+        impl Serialize for Pairs<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(None)?;
+                for pair in self.0.params() {
+                    seq.serialize_element(&pair)?;
+                }
+                seq.end()
+            }
+        }
+        let v = self.view();
+        let mut st = s.serialize_struct("Entry", 12)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("time", &rfc3339_millis(&self.at))?;
+        st.serialize_field("api", &self.api)?;
+        st.serialize_field("tenant", &v.tenant)?;
+        st.serialize_field("operation", v.operation)?;
+        st.serialize_field("method", v.method)?;
+        st.serialize_field("path", v.path)?;
+        st.serialize_field("params", &Pairs(self))?;
+        st.serialize_field("status", &self.status)?;
+        st.serialize_field("vendor_code", &v.vendor_code)?;
+        st.serialize_field(
+            "fault",
+            &self
+                .fault
+                .as_ref()
+                .map(|f| serde_json::json!({ "rule": f.rule_id, "effect": f.effect })),
+        )?;
+        st.serialize_field("duration_ms", &self.duration_ms)?;
+        st.end()
+    }
 }
 
 #[derive(Default)]
 struct Ring {
     entries: VecDeque<Entry>,
     next_id: u64,
+    bytes: usize,
 }
 
 #[derive(Clone)]
 pub struct Journal {
     limit: usize,
+    max_bytes: usize,
     ring: Arc<Mutex<Ring>>,
 }
 
 /// Filters of `GET /_mock/requests`.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub api: Option<String>,
     pub operation: Option<String>,
     pub tenant: Option<String>,
-    /// RFC 3339: entries at or after this instant.
-    pub since: Option<String>,
+    /// Entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
     /// The newest N matching entries.
     pub limit: Option<usize>,
+    /// Entries with an id above this one (newer).
+    pub after: Option<u64>,
+    /// Entries with an id below this one (older).
+    pub before: Option<u64>,
+}
+
+/// A filter of `GET /_mock/requests` that cannot be read: the parameter's name and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadFilter {
+    pub name: String,
+    pub message: String,
+}
+
+impl Filter {
+    /// The filters names, in the order the error for an unknown one lists them.
+    pub const NAMES: &'static [&'static str] = &[
+        "api",
+        "operation",
+        "tenant",
+        "since",
+        "limit",
+        "after",
+        "before",
+    ];
+
+    /// Read the query string of `GET /_mock/requests`; the first bad parameter is named.
+    pub fn from_query(query: &str) -> Result<Filter, BadFilter> {
+        let mut filter = Filter::default();
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let bad = |message: String| BadFilter {
+                name: name.to_string(),
+                message,
+            };
+            if seen.iter().any(|s| *s == name) {
+                return Err(bad(format!("`{name}` is given more than once")));
+            }
+            seen.push(name.to_string());
+            match &*name {
+                "api" => filter.api = Some(value.into_owned()),
+                "operation" => filter.operation = Some(value.into_owned()),
+                "tenant" => filter.tenant = Some(value.into_owned()),
+                "since" => {
+                    let at = DateTime::parse_from_rfc3339(&value)
+                        .map_err(|e| bad(format!("not an RFC 3339 date-time (`{value}`): {e}")))?;
+                    filter.since = Some(at.with_timezone(&Utc));
+                }
+                "limit" => {
+                    let n = value
+                        .parse::<usize>()
+                        .map_err(|_| bad(format!("not a number of entries (`{value}`)")))?;
+                    filter.limit = Some(n);
+                }
+                "after" | "before" => {
+                    let id = value
+                        .parse::<u64>()
+                        .map_err(|_| bad(format!("not an entry id (`{value}`)")))?;
+                    if name == "after" {
+                        filter.after = Some(id);
+                    } else {
+                        filter.before = Some(id);
+                    }
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "unknown filter `{name}`; the filters are {}",
+                        Filter::NAMES.join(", ")
+                    )))
+                }
+            }
+        }
+        Ok(filter)
+    }
 }
 
 impl Journal {
     pub fn new(limit: usize) -> Journal {
+        Journal::bounded(limit, DEFAULT_MAX_BYTES)
+    }
+
+    /// A journal keeping at most `limit` entries and about `max_bytes` bytes.
+    pub fn bounded(limit: usize, max_bytes: usize) -> Journal {
         Journal {
             limit,
+            max_bytes,
             ring: Arc::new(Mutex::new(Ring::default())),
         }
     }
@@ -150,46 +432,80 @@ impl Journal {
         self.limit
     }
 
-    pub fn record(&self, r: Record) {
+    /// Record a call; `params` writes its parameters.
+    pub fn record(&self, r: Record<'_>, params: impl FnOnce(&mut Params<'_>)) {
         if self.limit == 0 {
             return;
         }
-        let params = r
-            .params
-            .into_iter()
-            .map(|(k, v)| {
-                let v = if is_secret(&k) { MASK.to_string() } else { v };
-                (k, v)
-            })
-            .collect();
+        let blob = SCRATCH.with(|scratch| {
+            let mut buf = scratch.borrow_mut();
+            buf.clear();
+            put(&mut buf, r.method);
+            if r.path.contains(';') {
+                let mut masked = String::with_capacity(r.path.len());
+                push_masked_path(&mut masked, r.path);
+                put(&mut buf, &masked);
+            } else {
+                put(&mut buf, r.path);
+            }
+            put_opt(&mut buf, r.tenant);
+            put(&mut buf, r.operation);
+            put_opt(&mut buf, r.vendor_code);
+            let start = buf.len();
+            let mut sink = Params {
+                buf: &mut buf,
+                start,
+                left_out: 0,
+            };
+            params(&mut sink);
+            if sink.left_out > 0 {
+                let note = format!("{} more parameters not kept", sink.left_out);
+                put(sink.buf, "…");
+                put(sink.buf, &note);
+            }
+            let blob: Arc<[u8]> = Arc::from(buf.as_slice());
+            // A huge call must not leave a huge scratch buffer behind on this thread.
+            if buf.capacity() > 4 * MAX_PARAM_BYTES {
+                *buf = Vec::new();
+            }
+            blob
+        });
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         ring.next_id += 1;
         let entry = Entry {
             id: ring.next_id,
             at: r.at,
             api: r.api,
-            tenant: r.tenant,
-            operation: r.operation,
-            method: r.method,
-            path: r.path,
-            params,
             status: r.status,
-            vendor_code: r.vendor_code,
-            fault: r.fault,
             duration_ms: r.duration_ms,
+            fault: r.fault.map(Box::new),
+            blob,
         };
-        if ring.entries.len() >= self.limit {
-            ring.entries.pop_front();
+        ring.bytes += entry.cost();
+        if ring.entries.len() == ring.entries.capacity() && ring.entries.len() < self.limit {
+            // Grow in steps, never beyond the limit.
+            let more = ring
+                .entries
+                .len()
+                .max(16)
+                .min(self.limit - ring.entries.len());
+            ring.entries.reserve_exact(more);
         }
         ring.entries.push_back(entry);
+        while ring.entries.len() > self.limit
+            || (ring.bytes > self.max_bytes && ring.entries.len() > 1)
+        {
+            match ring.entries.pop_front() {
+                Some(old) => ring.bytes -= old.cost(),
+                None => break,
+            }
+        }
     }
 
     pub fn clear(&self) {
-        self.ring
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entries
-            .clear();
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        ring.entries.clear();
+        ring.bytes = 0;
     }
 
     pub fn len(&self) -> usize {
@@ -204,17 +520,24 @@ impl Journal {
         self.len() == 0
     }
 
-    /// Matching entries, oldest first.
-    pub fn query(&self, filter: &Filter, since: Option<DateTime<Utc>>) -> Vec<Entry> {
+    /// Bytes the entries hold now.
+    pub fn bytes(&self) -> usize {
+        self.ring.lock().unwrap_or_else(|e| e.into_inner()).bytes
+    }
+
+    /// Matching entries, oldest first: a snapshot that shares the entries' bytes with the ring
+    /// (each costs a reference count, not a copy), so that it can be written out after the
+    /// lock is released.
+    pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let matching = ring.entries.iter().filter(|e| {
+            let v = e.view();
             filter.api.as_deref().is_none_or(|a| e.api.name() == a)
-                && filter.operation.as_deref().is_none_or(|o| e.operation == o)
-                && filter
-                    .tenant
-                    .as_deref()
-                    .is_none_or(|t| e.tenant.as_deref() == Some(t))
-                && since.is_none_or(|s| e.at >= s)
+                && filter.operation.as_deref().is_none_or(|o| v.operation == o)
+                && filter.tenant.as_deref().is_none_or(|t| v.tenant == Some(t))
+                && filter.since.is_none_or(|s| e.at >= s)
+                && filter.after.is_none_or(|id| e.id > id)
+                && filter.before.is_none_or(|id| e.id < id)
         });
         let mut out: Vec<Entry> = match filter.limit {
             Some(n) => {
@@ -229,43 +552,81 @@ impl Journal {
     }
 }
 
+/// **[choice]** Bytes of JSON written per piece of a streamed journal answer.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// `GET /_mock/requests` as JSON pieces of about 64 KiB, written one at a time as the client
+/// reads them: `{"count":N,"limit":L,"requests":[entry,...]}`. However long the journal, the
+/// answer costs the snapshot's references and one piece at a time.
+pub fn json_pieces(entries: Vec<Entry>, limit: usize) -> impl Iterator<Item = bytes::Bytes> {
+    let count = entries.len();
+    let mut entries = entries.into_iter().peekable();
+    let mut started = false;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut buf = Vec::with_capacity(CHUNK_BYTES + 1024);
+        if !started {
+            started = true;
+            buf.extend_from_slice(
+                format!("{{\"count\":{count},\"limit\":{limit},\"requests\":[").as_bytes(),
+            );
+        }
+        while buf.len() < CHUNK_BYTES {
+            let Some(entry) = entries.next() else {
+                buf.extend_from_slice(b"]}");
+                done = true;
+                break;
+            };
+            // An entry is plain data: serializing it into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut buf, &entry);
+            if entries.peek().is_some() {
+                buf.push(b',');
+            }
+        }
+        Some(bytes::Bytes::from(buf))
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn session_ids_in_path_parameters_are_masked() {
         assert_eq!(
-            super::mask_path("/demo/site/CRConsAPI;jsessionid=ABC.app1"),
+            mask_path("/demo/site/CRConsAPI;jsessionid=ABC.app1"),
             "/demo/site/CRConsAPI;jsessionid=****"
         );
-        assert_eq!(
-            super::mask_path("/demo/site/SRConsAPI"),
-            "/demo/site/SRConsAPI"
-        );
+        assert_eq!(mask_path("/demo/site/SRConsAPI"), "/demo/site/SRConsAPI");
     }
 
-    use super::*;
-
-    fn record(op: &str, params: Vec<(&str, &str)>) -> Record {
-        Record {
-            at: Utc::now(),
-            api: Api::Luminate,
-            tenant: Some("demo".into()),
-            operation: op.into(),
-            method: "POST".into(),
-            path: "/demo/site/SRConsAPI".into(),
-            params: params
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            status: 200,
-            vendor_code: None,
-            fault: None,
-            duration_ms: 0.1,
-        }
+    fn record(j: &Journal, op: &str, params: &[(&str, &str)]) {
+        j.record(
+            Record {
+                at: Utc::now(),
+                api: Api::Luminate,
+                tenant: Some("demo"),
+                operation: op,
+                method: "POST",
+                path: "/demo/site/SRConsAPI;jsessionid=S3CRET",
+                status: 200,
+                vendor_code: None,
+                fault: None,
+                duration_ms: 0.1,
+            },
+            |p| {
+                for (k, v) in params {
+                    p.push(k, v);
+                }
+            },
+        );
     }
 
     #[test]
-    fn secrets_are_masked_whatever_their_spelling() {
+    fn secrets_are_masked_whatever_their_spelling_and_depth() {
         for name in [
             "api_key",
             "login_password",
@@ -276,46 +637,123 @@ mod tests {
             "JSESSIONID",
             "Password",
             "NONCE_TOKEN",
+            "Parameters.User.Info.Password",
+            "User.Info.Password",
         ] {
             assert!(is_secret(name), "{name}");
         }
         assert!(!is_secret("cons_id"));
+        assert!(!is_secret("Password.Hint"));
+        assert!(!is_secret("passwords"));
         let j = Journal::new(10);
-        j.record(record(
+        record(
+            &j,
             "getUserGroups",
-            vec![("api_key", "s3cret"), ("cons_id", "1")],
-        ));
-        let e = &j.query(&Filter::default(), None)[0];
-        assert_eq!(e.params[0], ("api_key".to_string(), MASK.to_string()));
-        assert_eq!(e.params[1].1, "1");
+            &[
+                ("api_key", "s3cret"),
+                ("cons_id", "1"),
+                ("A.B.Password", "pw"),
+            ],
+        );
+        let e = &j.query(&Filter::default())[0];
+        let params: Vec<_> = e.params().collect();
+        assert_eq!(
+            params,
+            [("api_key", MASK), ("cons_id", "1"), ("A.B.Password", MASK)]
+        );
+        assert_eq!(e.view().path, "/demo/site/SRConsAPI;jsessionid=****");
+        let json = serde_json::to_string(e).unwrap();
+        assert!(!json.contains("s3cret") && !json.contains("S3CRET") && !json.contains("\"pw\""));
     }
 
     #[test]
     fn the_ring_keeps_only_the_newest_entries() {
         let j = Journal::new(3);
         for i in 0..10 {
-            j.record(record(&format!("op{i}"), vec![]));
+            record(&j, &format!("op{i}"), &[]);
         }
-        let ops: Vec<String> = j
-            .query(&Filter::default(), None)
-            .into_iter()
-            .map(|e| e.operation)
-            .collect();
+        let entries = j.query(&Filter::default());
+        let ops: Vec<&str> = entries.iter().map(|e| e.view().operation).collect();
         assert_eq!(ops, ["op7", "op8", "op9"]);
-        let last = j.query(
-            &Filter {
-                limit: Some(1),
-                ..Filter::default()
-            },
-            None,
-        );
-        assert_eq!(last[0].operation, "op9");
+        let last = j.query(&Filter {
+            limit: Some(1),
+            ..Filter::default()
+        });
+        assert_eq!(last[0].view().operation, "op9");
     }
 
     #[test]
     fn a_zero_limit_turns_the_journal_off() {
         let j = Journal::new(0);
-        j.record(record("x", vec![]));
+        record(&j, "x", &[]);
         assert!(j.is_empty());
+    }
+
+    #[test]
+    fn long_values_are_cut_and_marked_and_many_parameters_are_counted() {
+        let j = Journal::new(10);
+        let long = "é".repeat(MAX_VALUE_BYTES);
+        let many: Vec<(String, String)> = (0..5000)
+            .map(|i| (format!("p{i}"), "x".repeat(100)))
+            .collect();
+        let mut params: Vec<(&str, &str)> = vec![("long", &long)];
+        params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        record(&j, "x", &params);
+        let e = &j.query(&Filter::default())[0];
+        let kept: Vec<_> = e.params().collect();
+        assert!(kept[0].1.len() < MAX_VALUE_BYTES + 40);
+        assert!(kept[0]
+            .1
+            .ends_with(&format!("{TRUNCATED}{} bytes]", long.len())));
+        let (name, note) = kept.last().unwrap();
+        assert_eq!(*name, "…");
+        assert!(note.ends_with("more parameters not kept"), "{note}");
+        assert!(e.blob.len() <= MAX_PARAM_BYTES + 200);
+    }
+
+    #[test]
+    fn the_streamed_answer_is_one_json_document_in_pieces() {
+        let j = Journal::new(1000);
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        for i in 0..300 {
+            record(&j, &format!("op{i}"), &[("a", &value), ("b", &value)]);
+        }
+        let pieces: Vec<bytes::Bytes> = json_pieces(j.query(&Filter::default()), 1000).collect();
+        assert!(pieces.len() > 5, "{}", pieces.len());
+        assert!(pieces.iter().all(|p| p.len() < CHUNK_BYTES + 4096));
+        let whole: Vec<u8> = pieces.concat();
+        let doc: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+        assert_eq!(doc["count"], 300);
+        assert_eq!(doc["limit"], 1000);
+        assert_eq!(doc["requests"].as_array().unwrap().len(), 300);
+        assert_eq!(doc["requests"][299]["operation"], "op299");
+        let empty: Vec<u8> = json_pieces(Vec::new(), 5).collect::<Vec<_>>().concat();
+        assert_eq!(empty, br#"{"count":0,"limit":5,"requests":[]}"#);
+    }
+
+    #[test]
+    fn after_and_before_page_through_the_ids() {
+        let j = Journal::new(100);
+        for i in 0..10 {
+            record(&j, &format!("op{i}"), &[]);
+        }
+        let ids = |f: Filter| -> Vec<u64> { j.query(&f).iter().map(|e| e.id).collect() };
+        let page = |query: &str| ids(Filter::from_query(query).unwrap());
+        assert_eq!(page("after=7"), [8, 9, 10]);
+        assert_eq!(page("before=4"), [1, 2, 3]);
+        assert_eq!(page("before=9&limit=2"), [7, 8]);
+        assert_eq!(page("after=2&before=5"), [3, 4]);
+        assert_eq!(Filter::from_query("after=x").unwrap_err().name, "after");
+    }
+
+    #[test]
+    fn the_ring_is_bounded_by_bytes_too() {
+        let j = Journal::bounded(1000, 64 * 1024);
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        for _ in 0..500 {
+            record(&j, "x", &[("a", &value), ("b", &value), ("c", &value)]);
+        }
+        assert!(j.bytes() <= 64 * 1024, "{}", j.bytes());
+        assert!(j.len() < 500 && j.len() > 10, "{}", j.len());
     }
 }

@@ -18,6 +18,10 @@ pub struct AppState {
     pub clock: Clock,
     pub journal: Journal,
     pub faults: Faults,
+    /// Luminate sites as every call checks them (dropped on seed and reset).
+    pub luminate: crate::luminate::sites::Sites,
+    /// SmarterU accounts as every call checks them (dropped on seed and reset).
+    pub smarteru: crate::smarteru::accounts::Accounts,
     /// What the state was made from (the seed document itself is gone once applied).
     pub seed: Arc<SeedInfo>,
     /// Whether the startup state came from the seed or from an existing database file.
@@ -78,13 +82,21 @@ impl AppState {
         Ok(AppState {
             store,
             clock,
-            journal: Journal::new(options.journal_limit),
+            journal: Journal::bounded(options.journal_limit, options.journal_bytes),
             faults: Faults::default(),
+            luminate: Default::default(),
+            smarteru: Default::default(),
             seed: Arc::new(seed),
             origin,
             options: Arc::new(options),
             tls_cert_pem: tls_cert_pem.map(Arc::from),
         })
+    }
+
+    /// Drop every in-memory copy of stored configuration: the store's tenants changed.
+    pub fn invalidate_caches(&self) {
+        self.luminate.invalidate();
+        self.smarteru.invalidate();
     }
 
     /// A fresh store on the demo seed: what tests start from.

@@ -1,26 +1,29 @@
 //! The pipeline every vendor request goes through, whatever the vendor:
 //!
-//! read the body (bounded) → the vendor classifies it into an [`Operation`] (api, tenant,
-//! operation, parameters) → fault rules may replace or delay the answer → the vendor's handler
-//! runs → the journal records the call.
+//! read the body (bounded in bytes and time, [`crate::body`]) → the vendor **decodes** it once into its request type → fault rules
+//! read its tenant and operation and may replace or delay the answer → the vendor **handles**
+//! the decoded request (auth → one store call → render) → the journal records the call, the
+//! vendor writing its parameters straight into the entry.
 //!
-//! A vendor plugs in by implementing [`Vendor`] and wrapping its router with [`layer`]; nothing
-//! here knows any vendor's wire format.
+//! Nothing after decoding reads the body again: the handler, the fault rules and the journal
+//! all read the one decoded value. A vendor plugs in by implementing [`Vendor`]; nothing here
+//! knows any vendor's wire format.
 
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::body::Bytes;
+use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::config::MAX_BODY_BYTES;
 use crate::faults::{Effect, Fired};
-use crate::journal::Record;
+use crate::journal::{self, Record};
+use crate::server::ConnInfo;
 use crate::state::AppState;
 
 /// The emulated vendors, by the names the control plane uses.
@@ -46,18 +49,15 @@ impl Api {
     }
 }
 
-/// A vendor request decoded far enough to name it, before it is handled. Available to the
-/// handler as a request extension.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Operation {
+/// What fault rules match a request on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label<'a> {
     pub api: Api,
     /// The tenant's name: Luminate org, SmarterU account name, YM ClientID. `None` when the
     /// request names no known tenant.
-    pub tenant: Option<String>,
+    pub tenant: Option<&'a str>,
     /// The vendor's operation name (`getUserGroups`, `MemberGroups.POST`, ...), or `unknown`.
-    pub operation: String,
-    /// Request parameters as sent; the journal masks secrets by name.
-    pub params: Vec<(String, String)>,
+    pub operation: &'a str,
 }
 
 /// The vendor error code of a response, set by the vendor's error rendering so the journal can
@@ -77,81 +77,124 @@ pub enum Scheme {
     Https,
 }
 
+/// A request's head, with what the connection told about it.
+pub struct Head {
+    pub parts: Parts,
+    pub scheme: Scheme,
+    pub peer: IpAddr,
+}
+
+impl Head {
+    /// The head of `parts`: scheme and peer from the listener's [`ConnInfo`] (plain HTTP from
+    /// 127.0.0.1 when the request came in-process), the scheme from `X-Forwarded-Proto` when
+    /// the operator trusts the proxy in front.
+    pub fn new(parts: Parts, trust_forwarded_proto: bool) -> Head {
+        let conn = parts.extensions.get::<ConnInfo>().copied();
+        let forwarded = trust_forwarded_proto
+            .then(|| parts.headers.get("x-forwarded-proto"))
+            .flatten()
+            .and_then(forwarded_scheme);
+        Head {
+            scheme: forwarded.unwrap_or(conn.map_or(Scheme::Http, |c| c.scheme)),
+            peer: conn.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.peer.ip()),
+            parts,
+        }
+    }
+}
+
+fn forwarded_scheme(value: &HeaderValue) -> Option<Scheme> {
+    let first = value.to_str().ok()?.split(',').next()?.trim();
+    if first.eq_ignore_ascii_case("https") {
+        Some(Scheme::Https)
+    } else if first.eq_ignore_ascii_case("http") {
+        Some(Scheme::Http)
+    } else {
+        None
+    }
+}
+
 /// What each vendor module provides to the shared pipeline.
-pub trait Vendor: Clone + Send + Sync + 'static {
+pub trait Vendor: Send + Sync + 'static {
     const API: Api;
 
-    /// Name the request's tenant and operation. Never fails: a request that cannot be decoded is
-    /// operation `unknown` (its handler then answers with the vendor's error).
-    fn classify(
-        &self,
+    /// A request decoded once: everything the fault rules, the handler and the journal read.
+    /// A request the vendor will refuse is still a value (it carries its refusal).
+    type Request: Send + Sync;
+
+    /// Decode the head and body.
+    fn decode(
         state: &AppState,
-        parts: &Parts,
-        body: &Bytes,
-    ) -> impl Future<Output = Operation> + Send;
+        head: &Head,
+        body: Bytes,
+    ) -> impl Future<Output = Self::Request> + Send;
+
+    /// The tenant and operation of a decoded request.
+    fn label(request: &Self::Request) -> Label<'_>;
+
+    /// Answer the request: check who is asking, apply it to the store, render the answer.
+    /// The handler may move what it consumes (the command) out of the request; the label and
+    /// the journal's parameters must stay readable afterwards.
+    fn handle<'a>(
+        state: &'a AppState,
+        head: &'a Head,
+        request: &'a mut Self::Request,
+    ) -> impl Future<Output = Response> + Send + 'a;
+
+    /// Write the request's parameters into its journal entry (the journal masks secrets by
+    /// name; a vendor masks what only it can recognise).
+    fn journal(head: &Head, request: &Self::Request, params: &mut journal::Params<'_>);
 
     /// The vendor's own error answer for an injected `vendor_error` code (its envelope and
     /// status).
-    fn vendor_error(&self, code: &str, parts: &Parts, body: &Bytes) -> Response;
+    fn vendor_error(head: &Head, request: &Self::Request, code: &str) -> Response;
 
     /// The vendor's own answer to a body that could not be read (over the size limit, or the
     /// connection broke).
-    fn unreadable_body(&self, parts: &Parts) -> Response;
+    fn unreadable_body(head: &Head) -> Response;
 }
 
-/// Wrap a vendor router with the shared pipeline.
-pub fn layer<V: Vendor>(
-    router: axum::Router<AppState>,
-    state: AppState,
-    vendor: V,
-) -> axum::Router<AppState> {
-    router.layer(axum::middleware::from_fn_with_state(
-        (state, vendor),
-        pipeline::<V>,
-    ))
-}
-
-async fn pipeline<V: Vendor>(
-    State((state, vendor)): State<(AppState, V)>,
-    req: Request,
-    next: Next,
-) -> Response {
+/// Run one request of vendor `V` through the pipeline.
+pub async fn pipeline<V: Vendor>(state: &AppState, req: Request) -> Response {
     let started = Instant::now();
     let at = state.clock.now();
-    let (mut parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let (parts, body) = req.into_parts();
+    let head = Head::new(parts, state.options.trust_forwarded_proto);
+    let body = match crate::body::read(body, MAX_BODY_BYTES, state.options.body_timeout).await {
         Ok(b) => b,
-        Err(_) => {
-            let response = vendor.unreadable_body(&parts);
-            let op = Operation {
+        Err(unreadable) => {
+            let mut response = V::unreadable_body(&head);
+            if unreadable.must_close() {
+                crate::body::close_after(&mut response);
+            }
+            let label = Label {
                 api: V::API,
                 tenant: None,
-                operation: "unknown".into(),
-                params: Vec::new(),
+                operation: "unknown",
             };
-            let call = Call::of(&state, &parts, op);
-            record(&state, call, &response, None, started, at);
+            record(state, &head, label, &response, None, started, at, |_| {});
             return response;
         }
     };
-    let op = vendor.classify(&state, &parts, &body).await;
-    tracing::Span::current().record("operation", op.operation.as_str());
-    let fired = state.faults.fire(&op);
-    let (response, call) = match fired.as_ref().map(|f| &f.effect) {
-        None | Some(Effect::Latency { .. }) => {
-            if let Some(Effect::Latency { latency_ms }) = fired.as_ref().map(|f| &f.effect) {
-                tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
-            }
-            // The journal's copy is taken before the request moves on to the handler.
-            let call = Call::of(&state, &parts, op.clone());
-            parts.extensions.insert(op);
-            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            (response, call)
+    let mut request = V::decode(state, &head, body).await;
+    let fired = {
+        let label = V::label(&request);
+        tracing::debug!(
+            api = V::API.name(),
+            operation = label.operation,
+            tenant = label.tenant,
+            "request"
+        );
+        state.faults.fire(label)
+    };
+    let response = match fired.as_ref().map(|f| &f.effect) {
+        None => V::handle(state, &head, &mut request).await,
+        Some(Effect::Latency { latency_ms }) => {
+            tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
+            V::handle(state, &head, &mut request).await
         }
-        Some(Effect::VendorError { vendor_error }) => (
-            vendor.vendor_error(vendor_error, &parts, &body),
-            Call::of(&state, &parts, op),
-        ),
+        Some(Effect::VendorError { vendor_error }) => {
+            V::vendor_error(&head, &request, vendor_error)
+        }
         Some(Effect::HttpStatus {
             http_status,
             retry_after,
@@ -164,61 +207,64 @@ async fn pipeline<V: Vendor>(
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(*secs));
             }
-            (response, Call::of(&state, &parts, op))
+            response
         }
         Some(Effect::DropConnection { .. }) => {
             let mut response = StatusCode::BAD_GATEWAY.into_response();
             response.extensions_mut().insert(DropConnection);
-            (response, Call::of(&state, &parts, op))
+            response
         }
     };
-    record(&state, call, &response, fired, started, at);
+    record(
+        state,
+        &head,
+        V::label(&request),
+        &response,
+        fired,
+        started,
+        at,
+        |p| V::journal(&head, &request, p),
+    );
     response
 }
 
-/// What the journal keeps of a request; nothing at all when the journal is off.
-struct Call(Option<(Operation, String, String)>);
-
-impl Call {
-    fn of(state: &AppState, parts: &Parts, op: Operation) -> Call {
-        Call(state.journal.enabled().then(|| {
-            let path = crate::journal::mask_path(parts.uri.path()).into_owned();
-            (op, parts.method.to_string(), path)
-        }))
-    }
-}
-
+#[allow(clippy::too_many_arguments)]
 fn record(
     state: &AppState,
-    call: Call,
+    head: &Head,
+    label: Label<'_>,
     response: &Response,
     fired: Option<Fired>,
     started: Instant,
     at: chrono::DateTime<chrono::Utc>,
+    params: impl FnOnce(&mut journal::Params<'_>),
 ) {
-    let Some((op, method, path)) = call.0 else {
+    if !state.journal.enabled() {
         return;
-    };
+    }
     let dropped = response.extensions().get::<DropConnection>().is_some();
-    state.journal.record(Record {
-        at,
-        api: op.api,
-        tenant: op.tenant,
-        operation: op.operation,
-        method,
-        path,
-        params: op.params,
-        // A dropped connection answers nothing: the journal says 0.
-        status: if dropped {
-            0
-        } else {
-            response.status().as_u16()
+    let vendor_code = response
+        .extensions()
+        .get::<VendorCode>()
+        .map(|c| c.0.as_str());
+    state.journal.record(
+        Record {
+            at,
+            api: label.api,
+            tenant: label.tenant,
+            operation: label.operation,
+            method: head.parts.method.as_str(),
+            path: head.parts.uri.path(),
+            // A dropped connection answers nothing: the journal says 0.
+            status: if dropped {
+                0
+            } else {
+                response.status().as_u16()
+            },
+            vendor_code,
+            fault: fired,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         },
-        vendor_code: response
-            .extensions()
-            .get::<VendorCode>()
-            .map(|c| c.0.clone()),
-        fault: fired.map(|f| serde_json::json!({ "rule": f.rule_id, "effect": f.effect })),
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-    });
+        params,
+    );
 }

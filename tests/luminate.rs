@@ -3,16 +3,24 @@
 
 mod common;
 
+#[path = "luminate/browser.rs"]
+mod browser;
 #[path = "luminate/client.rs"]
 mod client;
 #[path = "luminate/clients.rs"]
 mod clients;
+#[path = "luminate/cors.rs"]
+mod cors;
 #[path = "luminate/hostile.rs"]
 mod hostile;
 #[path = "luminate/methods.rs"]
 mod methods;
+#[path = "luminate/profile.rs"]
+mod profile;
 #[path = "luminate/server.rs"]
 mod server;
+#[path = "luminate/table.rs"]
+mod table;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -98,6 +106,32 @@ pub fn expect_redacted(resp: &Resp, status: u16, golden: &str, secrets: &[(&str,
         redacted = redacted.replace(value, &format!("{{{name}}}"));
     }
     common::assert_golden(&format!("luminate/{golden}"), &redacted);
+}
+
+/// The values of fields that change from run to run (tokens, nonces, times), read from a JSON
+/// (`"name":"value"`) or XML (`<name>value</name>`) body: the first occurrence of each.
+pub fn volatile(resp: &Resp, names: &[&'static str]) -> Vec<(&'static str, String)> {
+    let text = resp.text();
+    names
+        .iter()
+        .filter_map(|name| {
+            let (open, close) = if text.starts_with('{') {
+                (format!("\"{name}\":\""), "\"".to_string())
+            } else {
+                (format!("<{name}>"), format!("</{name}>"))
+            };
+            let start = text.find(&open)? + open.len();
+            let end = start + text[start..].find(&close)?;
+            Some((*name, text[start..end].to_string()))
+        })
+        .collect()
+}
+
+/// As [`expect`], with the values of the named volatile fields replaced by their names.
+pub fn expect_volatile(resp: &Resp, status: u16, golden: &str, names: &[&'static str]) {
+    let found = volatile(resp, names);
+    let pairs: Vec<(&str, &str)> = found.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    expect_redacted(resp, status, golden, &pairs);
 }
 
 fn xml_root(xml: &str) -> String {

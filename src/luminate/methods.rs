@@ -1,334 +1,194 @@
-//! The methods: each is decoded from the parameters into a typed [`Command`], then
-//! [`execute`]d against the store for an authenticated [`Caller`], giving an [`Answer`].
+//! The methods: a decoded [`Command`] is [`execute`]d against the store, in one store call, for
+//! an authenticated [`Caller`], giving a typed [`Reply`] that [`super::render`] writes later,
+//! off the store thread.
 
 use rand::Rng;
 use rusqlite::Connection;
 
 use crate::seed::OtherConsLookup;
-use crate::store::luminate::{self as db, ConsRow, GroupRow, SessionKind, SessionRow, SiteRow};
-use crate::wire::form::Params;
+use crate::store::luminate::{
+    self as db, ConsRow, GroupInfoRow, GroupRow, NewCons, SessionKind, SessionRow,
+};
 
-use super::auth::{Caller, Need};
+use super::auth::{Caller, Visit};
+use super::command::{self, Changes, Command, ConsKey, FieldAccess, GroupQuery, UpdateMode};
 use super::errors::LumError;
-use super::render::{Answer, Value};
-use super::request::Servlet;
+use super::sites::Site;
 use super::Fail;
 
 /// **[choice]** An auth token (`login`, `getLoginUrl`) lives 30 minutes from its creation on
-/// the app clock, not extended by use: Luminate's default session timeout, kept deterministic.
+/// the app clock, not extended by use (no write on every read). The vendor's logged-in session
+/// times out after 15 minutes *of inactivity* (G/sso_convio_as_master.html), which a fixed
+/// lifetime cannot reproduce; 30 minutes keeps a busy test session alive.
 pub const AUTH_TOKEN_TTL_MS: i64 = 30 * 60 * 1000;
 /// A single-sign-on token lives 15 minutes (vendor documentation).
 pub const SSO_TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
 /// **[choice]** The load-balancer route the mock reports (`routing_id`, `JSESSIONID` suffix):
 /// the mock is a single node.
 pub const ROUTING_ID: &str = "membermock";
-/// Group ids below this are Luminate's built-in groups; membership changes refuse them (14).
+/// Group ids below this are Luminate's built-in groups: membership changes refuse them (14),
+/// `listGroups` hides them by default.
 pub const FIRST_CUSTOM_GROUP_ID: i64 = 1000;
-/// `getGroupMembers` `max_number`: at most 1000 (vendor); **[choice]** 100 when absent.
+/// `getGroupMembers` `max_number`: "The maximum number of members to return (up to 1000).
+/// Default is 1000."
 pub const MAX_NUMBER_LIMIT: i64 = 1000;
-pub const MAX_NUMBER_DEFAULT: i64 = 100;
-/// `listGroups` `list_page_size` default 25 (vendor); **[choice]** at most 1000.
+pub const MAX_NUMBER_DEFAULT: i64 = 1000;
+/// `listGroups` `list_page_size` "Default is 25."; **[choice]** at most 1000.
 pub const LIST_PAGE_SIZE_DEFAULT: i64 = 25;
 pub const LIST_PAGE_SIZE_LIMIT: i64 = 1000;
-/// **[choice]** Names written through `update`/`createOrUpdate` are at most 255 characters
-/// without control characters (the vendor's field size; longer input is code 9).
-pub const MAX_NAME_CHARS: usize = 255;
-
-/// Every method the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Login,
-    GetLoginUrl,
-    LoginTest,
-    Logout,
-    GetSingleSignOnToken,
-    GetUser,
-    GetUserGroups,
-    Update,
-    CreateOrUpdate,
-    GetGroupMembers,
-    GetGroupInfo,
-    ListGroups,
-}
-
-/// Which servlet serves which method, by the vendor's case-sensitive name.
-const METHODS: &[(Servlet, &str, Method)] = &[
-    (Servlet::CRConsAPI, "login", Method::Login),
-    (Servlet::CRConsAPI, "getLoginUrl", Method::GetLoginUrl),
-    (Servlet::CRConsAPI, "loginTest", Method::LoginTest),
-    (Servlet::CRConsAPI, "logout", Method::Logout),
-    (Servlet::CRConsAPI, "getUser", Method::GetUser),
-    (Servlet::CRConsAPI, "getUserGroups", Method::GetUserGroups),
-    (
-        Servlet::SRConsAPI,
-        "getSingleSignOnToken",
-        Method::GetSingleSignOnToken,
-    ),
-    (Servlet::SRConsAPI, "getUser", Method::GetUser),
-    (Servlet::SRConsAPI, "getUserGroups", Method::GetUserGroups),
-    (Servlet::SRConsAPI, "update", Method::Update),
-    (Servlet::SRConsAPI, "createOrUpdate", Method::CreateOrUpdate),
-    (Servlet::CRGroupAPI, "getGroupInfo", Method::GetGroupInfo),
-    (Servlet::CRGroupAPI, "listGroups", Method::ListGroups),
-    (
-        Servlet::SRGroupAPI,
-        "getGroupMembers",
-        Method::GetGroupMembers,
-    ),
-    (Servlet::SRGroupAPI, "getGroupInfo", Method::GetGroupInfo),
-    (Servlet::SRGroupAPI, "listGroups", Method::ListGroups),
-];
-
-impl Method {
-    pub fn of(servlet: Servlet, name: &str) -> Option<Method> {
-        METHODS
-            .iter()
-            .find(|(s, n, _)| *s == servlet && *n == name)
-            .map(|(_, _, m)| *m)
-    }
-
-    /// Server servlets always need an API administrator; client methods need what they say.
-    pub fn need(self, servlet: Servlet) -> Need {
-        if !servlet.is_client() {
-            return Need::Admin;
-        }
-        match self {
-            Method::Login | Method::GetLoginUrl => Need::Nothing,
-            Method::LoginTest | Method::Logout => Need::Session,
-            _ => Need::User,
-        }
-    }
-}
-
-/// How a method names one constituent. Only the highest-precedence key present is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConsKey {
-    ConsId(i64),
-    MemberId(String),
-    PrimaryEmail(String),
-}
-
-impl ConsKey {
-    /// cons_id, then member_id, then primary_email (luminate.md §4); **[choice]** an empty
-    /// value counts as absent.
-    fn read(params: &Params, with_email: bool) -> Result<Option<ConsKey>, LumError> {
-        let get = |n: &str| params.get(n).filter(|v| !v.is_empty());
-        if let Some(id) = get("cons_id") {
-            return id
-                .trim()
-                .parse::<i64>()
-                .map(|id| Some(ConsKey::ConsId(id)))
-                .map_err(|_| LumError::Param("cons_id"));
-        }
-        if let Some(m) = get("member_id") {
-            return Ok(Some(ConsKey::MemberId(m.to_string())));
-        }
-        if with_email {
-            if let Some(e) = get("primary_email") {
-                return Ok(Some(ConsKey::PrimaryEmail(e.to_string())));
-            }
-        }
-        Ok(None)
-    }
-
-    fn names(&self, me: &ConsRow) -> bool {
-        match self {
-            ConsKey::ConsId(id) => *id == me.cons_id,
-            ConsKey::MemberId(m) => me.member_id.as_deref() == Some(m.as_str()),
-            ConsKey::PrimaryEmail(e) => me
-                .primary_email
-                .as_deref()
-                .is_some_and(|mine| mine.eq_ignore_ascii_case(e)),
-        }
-    }
-
-    /// The one constituent this key names: 16 for none, 8 for several.
-    fn find(&self, conn: &Connection, org: &str) -> Result<i64, Fail> {
-        let ids = match self {
-            ConsKey::ConsId(id) => db::cons(conn, org, *id)?
-                .map(|c| vec![c.cons_id])
-                .unwrap_or_default(),
-            ConsKey::MemberId(m) => db::cons_ids_by_member_id(conn, org, m)?,
-            ConsKey::PrimaryEmail(e) => db::cons_ids_by_email(conn, org, e)?,
-        };
-        match ids.as_slice() {
-            [] => Err(LumError::NoMatch.into()),
-            [one] => Ok(*one),
-            _ => Err(LumError::Ambiguous.into()),
-        }
-    }
-}
-
-/// Membership and name changes of `update` / `createOrUpdate`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Changes {
-    pub add_group_ids: Vec<i64>,
-    pub remove_group_ids: Vec<i64>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub member_id: Option<String>,
-    pub primary_email: Option<String>,
-}
-
-/// A decoded method call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    Login {
-        user_name: String,
-        password: String,
-    },
-    /// `NONCE_TOKEN`: a `loginResponse.nonce`, naming the session that logged in.
-    GetLoginUrl {
-        nonce: Option<String>,
-    },
-    LoginTest,
-    Logout,
-    GetSingleSignOnToken(ConsKey),
-    GetUser(Option<ConsKey>),
-    GetUserGroups(Option<ConsKey>),
-    Update {
-        key: Option<ConsKey>,
-        changes: Changes,
-        create: bool,
-    },
-    GetGroupMembers {
-        group_id: i64,
-        max_number: i64,
-    },
-    GetGroupInfo {
-        group_id: i64,
-    },
-    ListGroups {
-        page_size: i64,
-        page_offset: i64,
-    },
-}
-
-impl Command {
-    pub fn decode(method: Method, params: &Params) -> Result<Command, LumError> {
-        let required = |n: &'static str| {
-            params
-                .get(n)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string)
-                .ok_or(LumError::Param(n))
-        };
-        Ok(match method {
-            Method::Login => Command::Login {
-                user_name: required("user_name")?,
-                password: required("password")?,
-            },
-            Method::GetLoginUrl => Command::GetLoginUrl {
-                nonce: params
-                    .get("NONCE_TOKEN")
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_string),
-            },
-            Method::LoginTest => Command::LoginTest,
-            Method::Logout => Command::Logout,
-            Method::GetSingleSignOnToken => Command::GetSingleSignOnToken(
-                ConsKey::read(params, false)?.ok_or(LumError::Param("cons_id"))?,
-            ),
-            Method::GetUser => Command::GetUser(ConsKey::read(params, true)?),
-            Method::GetUserGroups => Command::GetUserGroups(ConsKey::read(params, true)?),
-            Method::Update | Method::CreateOrUpdate => Command::Update {
-                key: ConsKey::read(params, true)?,
-                changes: Changes {
-                    add_group_ids: group_ids(params, "add_group_ids")?,
-                    remove_group_ids: group_ids(params, "remove_group_ids")?,
-                    first_name: name(params, "name.first")?,
-                    last_name: name(params, "name.last")?,
-                    member_id: name(params, "member_id")?,
-                    primary_email: name(params, "primary_email")?,
-                },
-                create: method == Method::CreateOrUpdate,
-            },
-            Method::GetGroupMembers => Command::GetGroupMembers {
-                group_id: number(params, "group_id", None, 1, i64::MAX)?,
-                max_number: number(
-                    params,
-                    "max_number",
-                    Some(MAX_NUMBER_DEFAULT),
-                    1,
-                    MAX_NUMBER_LIMIT,
-                )?,
-            },
-            Method::GetGroupInfo => Command::GetGroupInfo {
-                group_id: number(params, "group_id", None, 1, i64::MAX)?,
-            },
-            Method::ListGroups => Command::ListGroups {
-                page_size: number(
-                    params,
-                    "list_page_size",
-                    Some(LIST_PAGE_SIZE_DEFAULT),
-                    1,
-                    LIST_PAGE_SIZE_LIMIT,
-                )?,
-                page_offset: number(params, "list_page_offset", Some(0), 0, i64::MAX / 2000)?,
-            },
-        })
-    }
-}
-
-/// An integer parameter within `min..=max`; `default` when absent (required when `None`).
-fn number(
-    params: &Params,
-    name: &'static str,
-    default: Option<i64>,
-    min: i64,
-    max: i64,
-) -> Result<i64, LumError> {
-    match params.get(name).filter(|v| !v.is_empty()) {
-        None => default.ok_or(LumError::Param(name)),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or(LumError::Param(name)),
-    }
-}
-
-/// A comma-separated list of group ids (empty items skipped).
-fn group_ids(params: &Params, name: &'static str) -> Result<Vec<i64>, LumError> {
-    let Some(list) = params.get(name) else {
-        return Ok(Vec::new());
-    };
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i64>().map_err(|_| LumError::Param(name)))
-        .collect()
-}
-
-fn name(params: &Params, param: &'static str) -> Result<Option<String>, LumError> {
-    match params.get(param).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) if v.chars().count() > MAX_NAME_CHARS || v.chars().any(char::is_control) => {
-            Err(LumError::Param(param))
-        }
-        Some(v) => Ok(Some(v.to_string())),
-    }
-}
+/// **[choice]** Constituent fields written through `create` / `update` / `createOrUpdate` are at
+/// most 255 characters (23 beyond) without control characters (35).
+pub const MAX_FIELD_CHARS: usize = 255;
+/// **[choice]** A nonce works once, within 5 minutes (the vendor: "the nonce expires after one
+/// use or when the logged in session ends").
+pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
+/// M/logout_method.html's answer: `{"loginResponse":{"message":"User logged out successfully."}}`.
+pub const LOGOUT_MESSAGE: &str = "User logged out successfully.";
 
 /// What `execute` needs to know about the request besides the command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Ctx {
     pub now_ms: i64,
-    /// `https://host[/org]/site`: where this site's pages are, for `getLoginUrl`.
+    /// `https://host[/org]/site`: where this site's servlets are (for the URLs `login`,
+    /// `loginTest` and `getLoginUrl` hand out).
     pub site_base: String,
-    /// The `JSESSIONID` the request presents (parameter, path suffix or cookie), if any.
+}
+
+/// A `loginResponse` (login, loginTest): M/loginTest_method.html's elements, in its order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedIn {
+    pub cons_id: i64,
+    /// Unix seconds on the app clock.
+    pub timestamp: i64,
+    pub signature: Option<String>,
+    pub token: Option<String>,
+    pub login_test_url: String,
+    pub nonce: Option<String>,
     pub jsessionid: Option<String>,
+    pub routing_id: Option<&'static str>,
+    /// The servlet session the browser is now in (set as the `JSESSIONID` cookie).
+    pub session: Option<String>,
+}
+
+/// A constituent field `listUserFields` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value_type: &'static str,
+    pub max_chars: Option<usize>,
+    pub required: bool,
+    /// Whether `update` changes it.
+    pub modifiable: bool,
+    pub group: &'static str,
+}
+
+/// **[choice]** The constituent fields the mock keeps, as `listUserFields` describes them:
+/// names are the parameters that set them (M/listUserFields_method.html: "the name of the HTTP
+/// parameter to use to set the field in a request to create or update a constituent"), types
+/// `TEXT`, widths the mock's own limit, groups named by the mock.
+pub const USER_FIELDS: &[UserField] = &[
+    UserField {
+        name: "email.primary_address",
+        label: "Email",
+        value_type: "TEXT",
+        max_chars: Some(MAX_FIELD_CHARS),
+        required: true,
+        modifiable: true,
+        group: "Email",
+    },
+    UserField {
+        name: "member_id",
+        label: "Member ID",
+        value_type: "TEXT",
+        max_chars: Some(MAX_FIELD_CHARS),
+        required: false,
+        modifiable: false,
+        group: "Account",
+    },
+    UserField {
+        name: "name.first",
+        label: "First Name",
+        value_type: "TEXT",
+        max_chars: Some(MAX_FIELD_CHARS),
+        required: false,
+        modifiable: true,
+        group: "Name",
+    },
+    UserField {
+        name: "name.last",
+        label: "Last Name",
+        value_type: "TEXT",
+        max_chars: Some(MAX_FIELD_CHARS),
+        required: false,
+        modifiable: true,
+        group: "Name",
+    },
+    UserField {
+        name: "user_name",
+        label: "User Name",
+        value_type: "TEXT",
+        max_chars: Some(MAX_FIELD_CHARS),
+        required: false,
+        modifiable: false,
+        group: "Account",
+    },
+];
+
+/// What a method answers, before rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Login(LoggedIn),
+    LoginUrl {
+        url: String,
+        token: String,
+        jsessionid: String,
+    },
+    Logout,
+    SingleSignOnToken {
+        token: String,
+        cons_id: i64,
+        nonce: String,
+        jsessionid: String,
+    },
+    User(ConsRow),
+    UserGroups(Vec<GroupRow>),
+    /// `create`, `update`, `createOrUpdate`: the answer's root, the record, whether it is new.
+    Saved {
+        root: &'static str,
+        cons_id: i64,
+        created: bool,
+    },
+    EmailValid(bool),
+    UserFields(Vec<&'static UserField>),
+    /// `getUserTransactions`: the mock records no transactions.
+    Transactions,
+    GroupMembers(Vec<ConsRow>),
+    GroupInfo(GroupInfoRow),
+    Groups(Vec<GroupInfoRow>),
+}
+
+impl Reply {
+    /// The servlet session this answer puts the browser in, if any (set as the `JSESSIONID`
+    /// cookie).
+    pub fn jsessionid(&self) -> Option<&str> {
+        match self {
+            Reply::Login(l) => l.session.as_deref(),
+            Reply::LoginUrl { jsessionid, .. } => Some(jsessionid.as_str()),
+            _ => None,
+        }
+        .filter(|j| !j.is_empty())
+    }
 }
 
 pub fn execute(
     conn: &Connection,
-    site: &SiteRow,
+    site: &Site,
     caller: &Caller,
     command: Command,
     ctx: &Ctx,
-) -> Result<Answer, Fail> {
-    let org = site.org.as_str();
+) -> Result<Reply, Fail> {
+    let org: &str = &site.org;
     match command {
         Command::Login {
             user_name,
@@ -340,7 +200,7 @@ pub fn execute(
             };
             // **[choice]** Logging in inside a live servlet session (its JSESSIONID presented)
             // logs that session in, as a servlet container does; otherwise a new one opens.
-            let jsessionid = live_jsessionid(conn, org, ctx)?;
+            let jsessionid = visit(caller).map(|v| v.jsessionid.clone());
             if let Some(j) = &jsessionid {
                 db::set_servlet_session_user(conn, org, j, cons.cons_id)?;
             }
@@ -352,152 +212,258 @@ pub fn execute(
                 jsessionid,
                 ctx,
             )?;
-            login_answer(conn, cons.cons_id, &session, ctx)
+            let nonce = new_nonce(conn, &session, Some(cons.cons_id), ctx)?;
+            let mut answer = login_answer(site, cons.cons_id, ctx);
+            answer.token = Some(session.token);
+            answer.nonce = Some(nonce);
+            answer.jsessionid.clone_from(&session.jsessionid);
+            answer.session = session.jsessionid;
+            answer.routing_id = Some(ROUTING_ID);
+            Ok(Reply::Login(answer))
         }
         Command::GetLoginUrl { nonce } => {
-            // A token of the session the request is in: the one a login nonce names
-            // (luminateExtend), else the presented JSESSIONID's (angular-luminate-utils), else
-            // a new anonymous session.
+            // A token of the session the request is in: the one a nonce names
+            // (luminateExtend after `login`), else the presented one (angular-luminate-utils),
+            // else a new anonymous session.
             let from_nonce = match nonce {
                 Some(n) => take_nonce(conn, org, &n, ctx)?,
                 None => None,
             };
-            let (jsessionid, cons_id) = match from_nonce {
-                Some(found) => found,
-                None => match live_jsessionid(conn, org, ctx)? {
-                    Some(j) => {
-                        let cons_id = db::servlet_session(conn, org, &j, ctx.now_ms)?.flatten();
-                        (Some(j), cons_id)
-                    }
-                    None => (None, None),
-                },
+            let (jsessionid, cons_id) = match (from_nonce, visit(caller)) {
+                (Some(found), _) => (Some(found.jsessionid), found.cons_id),
+                (None, Some(v)) => (Some(v.jsessionid.clone()), v.cons_id),
+                (None, None) => (None, None),
             };
             let session = open_session(conn, org, SessionKind::Auth, cons_id, jsessionid, ctx)?;
-            let jsessionid = session.jsessionid.clone().unwrap_or_default();
-            Ok(Answer {
-                root: "getLoginUrlResponse",
-                fields: vec![
-                    (
-                        "url",
-                        Value::Text(format!(
-                            "{}/UserLogin;jsessionid={jsessionid}",
-                            ctx.site_base
-                        )),
-                    ),
-                    ("token", Value::text(&session.token)),
-                    ("routing_id", Value::text(ROUTING_ID)),
-                    ("JSESSIONID", Value::Text(jsessionid)),
-                ],
+            let nonce = new_nonce(conn, &session, cons_id, ctx)?;
+            let jsessionid = session.jsessionid.unwrap_or_default();
+            // M/getLoginUrl.html: "url":"https://secure3.convio.net/organization/site/
+            // CRConsAPI;jsessionid=00000000.appb?NONCE_TOKEN=8888...".
+            Ok(Reply::LoginUrl {
+                url: format!(
+                    "{}/CRConsAPI;jsessionid={ROUTING_ID}?NONCE_TOKEN={nonce}",
+                    ctx.site_base
+                ),
+                token: session.token,
+                jsessionid,
             })
         }
-        Command::LoginTest => match caller {
-            Caller::Session {
-                session,
-                cons: Some(cons),
-            } => login_answer(conn, cons.cons_id, session, ctx),
-            _ => Err(LumError::NotLoggedIn.into()),
-        },
+        Command::LoginTest { nonce } => {
+            // KB 96585: loginTest with NONCE_TOKEN (a getSingleSignOnToken nonce) joins the
+            // browser to the session it names.
+            let from_nonce = match nonce {
+                Some(n) => take_nonce(conn, org, &n, ctx)?,
+                None => None,
+            };
+            let joined = from_nonce.as_ref().map(|v| v.jsessionid.clone());
+            let cons_id = from_nonce
+                .as_ref()
+                .or(visit(caller))
+                .and_then(|v| v.cons_id)
+                // **[choice]** Nobody logged in: code 3 (the page shows no such answer; code
+                // 3's text: "the API is valid only for logged in users").
+                .ok_or(LumError::NotLoggedIn)?;
+            let mut answer = login_answer(site, cons_id, ctx);
+            answer.session = joined;
+            Ok(Reply::Login(answer))
+        }
         Command::Logout => {
             // Logging out ends the servlet session: every token of its JSESSIONID.
-            if let Caller::Session { session, .. } = caller {
-                match &session.jsessionid {
-                    Some(j) => db::delete_servlet_session(conn, org, j)?,
-                    None => db::delete_session(conn, &session.token)?,
-                }
+            if let Some(v) = visit(caller) {
+                db::delete_servlet_session(conn, org, &v.jsessionid)?;
             }
-            Ok(Answer {
-                root: "logoutResponse",
-                fields: vec![("message", Value::text(LOGOUT_MESSAGE))],
-            })
+            Ok(Reply::Logout)
         }
         Command::GetSingleSignOnToken(key) => {
+            // "returns a single sign-on token ... as well as creating a logged in session and
+            // providing a nonce and routing id which can be passed together in a URL".
             let cons_id = key.find(conn, org)?;
-            let session = open_session(conn, org, SessionKind::Sso, Some(cons_id), None, ctx)?;
-            Ok(Answer {
-                root: "getSingleSignOnTokenResponse",
-                fields: vec![
-                    ("token", Value::text(&session.token)),
-                    ("cons_id", Value::text(cons_id)),
-                ],
+            let sso = open_session(conn, org, SessionKind::Sso, Some(cons_id), None, ctx)?;
+            let session = open_session(conn, org, SessionKind::Auth, Some(cons_id), None, ctx)?;
+            let nonce = new_nonce(conn, &session, Some(cons_id), ctx)?;
+            Ok(Reply::SingleSignOnToken {
+                token: sso.token,
+                cons_id,
+                nonce,
+                jsessionid: session.jsessionid.unwrap_or_default(),
             })
         }
         Command::GetUser(key) => {
             let cons_id = subject(conn, site, caller, key)?;
             let cons = db::cons(conn, org, cons_id)?.ok_or(LumError::NoMatch)?;
-            Ok(Answer {
-                root: "getConsResponse",
-                fields: cons_fields(&cons, true),
-            })
+            Ok(Reply::User(cons))
         }
         Command::GetUserGroups(key) => {
+            // An administrator's lookup by cons_id is the hot path: one statement both finds
+            // the constituent and reads their groups.
+            if let (Caller::Admin(_), Some(ConsKey::ConsId(cons_id))) = (caller, &key) {
+                return db::cons_groups_if_exists(conn, org, *cons_id)?
+                    .map(Reply::UserGroups)
+                    .ok_or(LumError::NoMatch.into());
+            }
             let cons_id = subject(conn, site, caller, key)?;
-            let groups = db::cons_groups(conn, org, cons_id)?;
-            Ok(Answer {
-                root: "getConsGroupsResponse",
-                fields: vec![(
-                    "group",
-                    Value::List(groups.iter().map(group_value).collect()),
-                )],
+            Ok(Reply::UserGroups(db::cons_groups(conn, org, cons_id)?))
+        }
+        Command::Update { key, changes, mode } => {
+            let root = match mode {
+                UpdateMode::Update => "updateConsResponse",
+                UpdateMode::CreateOrUpdate => "createOrUpdateConsResponse",
+            };
+            let (cons_id, created) = match caller {
+                Caller::Admin(_) => {
+                    admin_update(conn, org, key, &changes, mode == UpdateMode::CreateOrUpdate)?
+                }
+                // M/createOrUpdate_method.html: "If the Client API operates on behalf of a
+                // logged-in non-administrative user ..., it has the same effect as the update
+                // method operating on the logged-in user's record."
+                Caller::Cons(_) => {
+                    // "add_group_ids ... Only available when called using an administrator
+                    // account."
+                    if !changes.add_group_ids.is_empty() || !changes.remove_group_ids.is_empty() {
+                        return Err(LumError::NotAllowed.into());
+                    }
+                    let me = subject(conn, site, caller, key)?;
+                    write_fields(conn, org, me, &changes)?;
+                    (me, false)
+                }
+                Caller::Visitor(_) => return Err(LumError::NotLoggedIn.into()),
+            };
+            Ok(Reply::Saved {
+                root,
+                cons_id,
+                created,
             })
         }
-        Command::Update {
-            key,
-            changes,
-            create,
-        } => update(conn, site, key, changes, create),
+        Command::Create(changes) => {
+            match caller {
+                // Code 3: "if creating a new user that it is valid only if not already logged
+                // in".
+                Caller::Visitor(Some(Visit {
+                    cons_id: Some(_), ..
+                })) => return Err(LumError::NotLoggedIn.into()),
+                Caller::Visitor(_) if !changes.add_group_ids.is_empty() => {
+                    return Err(LumError::NotAllowed.into())
+                }
+                _ => {}
+            }
+            let email = changes.new_email().ok_or(LumError::FieldsMissing)?;
+            // **[choice]** `create` finds a duplicate by primary e-mail address.
+            if !db::cons_ids_by_email(conn, org, email)?.is_empty() {
+                return Err(LumError::Duplicate.into());
+            }
+            let cons_id = insert(conn, org, &changes)?;
+            Ok(Reply::Saved {
+                root: "createConsResponse",
+                cons_id,
+                created: true,
+            })
+        }
+        Command::IsEmailValid(email) => Ok(Reply::EmailValid(command::is_email(&email))),
+        Command::ListUserFields { access, by_group } => {
+            let mut fields: Vec<&'static UserField> = USER_FIELDS
+                .iter()
+                .filter(|f| access == FieldAccess::View || f.modifiable)
+                .collect();
+            if by_group {
+                fields.sort_by_key(|f| (f.group, f.name));
+            }
+            Ok(Reply::UserFields(fields))
+        }
+        Command::GetUserTransactions(key) => {
+            subject(conn, site, caller, key)?;
+            Ok(Reply::Transactions)
+        }
         Command::GetGroupMembers {
             group_id,
             max_number,
         } => {
             // **[choice]** A group_id that names no group of this site is code 9.
-            db::group(conn, org, group_id)?.ok_or(LumError::Param("group_id"))?;
-            let members = db::group_members(conn, org, group_id, max_number)?;
-            Ok(Answer {
-                root: "getGroupMembersResponse",
-                fields: vec![(
-                    "member",
-                    Value::List(
-                        members
-                            .iter()
-                            .map(|c| Value::Object(cons_fields(c, false)))
-                            .collect(),
-                    ),
-                )],
-            })
+            if !db::group_exists(conn, org, group_id)? {
+                return Err(LumError::Param("group_id").into());
+            }
+            Ok(Reply::GroupMembers(db::group_members(
+                conn, org, group_id, max_number,
+            )?))
         }
         Command::GetGroupInfo { group_id } => {
-            let (group, count) =
-                db::group(conn, org, group_id)?.ok_or(LumError::Param("group_id"))?;
-            Ok(Answer {
-                root: "getGroupInfoResponse",
-                fields: vec![("groupInfo", group_info(&group, count))],
-            })
+            // **[choice]** A group_id that names no group of this site is code 9.
+            let group = db::group_info(conn, org, group_id)?.ok_or(LumError::Param("group_id"))?;
+            Ok(Reply::GroupInfo(group))
         }
-        Command::ListGroups {
+        Command::ListGroups(GroupQuery {
             page_size,
-            page_offset,
-        } => {
-            // **[choice]** `list_page_offset` counts pages (0 = first), as Luminate's list_*
-            // parameters do elsewhere.
-            let groups = db::list_groups(conn, org, page_size, page_offset * page_size)?;
-            Ok(Answer {
-                root: "listGroupsResponse",
-                fields: vec![(
-                    "groupInfo",
-                    Value::List(groups.iter().map(|(g, n)| group_info(g, *n)).collect()),
-                )],
-            })
+            offset,
+            built_in,
+            filter,
+        }) => {
+            // **[choice]** `list_filter_text` keeps the groups whose name contains it (ASCII
+            // case-insensitive); groups come in ascending id order.
+            let groups = db::list_groups(
+                conn,
+                org,
+                built_in,
+                FIRST_CUSTOM_GROUP_ID,
+                filter.as_deref(),
+                page_size,
+                offset,
+            )?;
+            Ok(Reply::Groups(groups))
         }
     }
 }
 
-/// **[choice]** The message of `logoutResponse` (no public source shows one).
-pub const LOGOUT_MESSAGE: &str = "The user has been logged out.";
+/// The servlet session a client-API caller presents.
+fn visit(caller: &Caller) -> Option<&Visit> {
+    match caller {
+        Caller::Visitor(v) => v.as_ref(),
+        _ => None,
+    }
+}
 
-/// Whose record a lookup method reads (luminate.md §4).
+/// What a query value escapes (everything but RFC 3986's unreserved characters).
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A `loginResponse` for `cons_id` without session fields: `timestamp`, its `signature` and
+/// the `login_test_url`.
+///
+/// **[choice]** `signature` is the site's `sign_redirects` digest (MD5 by default, 32 hex
+/// digits as in the page's example) of the cons_id, the timestamp and the site's secret key,
+/// concatenated; nil when the site has no secret key. `login_test_url` carries the site's API
+/// key, as in the page's example.
+fn login_answer(site: &Site, cons_id: i64, ctx: &Ctx) -> LoggedIn {
+    let timestamp = ctx.now_ms.div_euclid(1000);
+    let signature = site.secret_key.as_deref().map(|secret| {
+        command::digest_hex(
+            site.redirect_digest,
+            &format!("{cons_id}{timestamp}{secret}"),
+        )
+    });
+    let key = percent_encoding::utf8_percent_encode(&site.api_key, QUERY_VALUE);
+    LoggedIn {
+        cons_id,
+        timestamp,
+        signature,
+        token: None,
+        login_test_url: format!(
+            "{}/CRConsAPI?v=1.0&api_key={key}&method=loginTest",
+            ctx.site_base
+        ),
+        nonce: None,
+        jsessionid: None,
+        routing_id: None,
+        session: None,
+    }
+}
+
+/// Whose record a lookup method reads (an administrator names anyone; a constituent only
+/// themselves).
 fn subject(
     conn: &Connection,
-    site: &SiteRow,
+    site: &Site,
     caller: &Caller,
     key: Option<ConsKey>,
 ) -> Result<i64, Fail> {
@@ -509,97 +475,124 @@ fn subject(
             }
             _ => Ok(me.cons_id),
         },
-        Caller::Nobody | Caller::Session { .. } => Err(LumError::NotLoggedIn.into()),
+        Caller::Visitor(_) => Err(LumError::NotLoggedIn.into()),
     }
 }
 
-fn update(
+/// An administrator's `update` / `createOrUpdate`: (cons_id, created).
+fn admin_update(
     conn: &Connection,
-    site: &SiteRow,
+    org: &str,
     key: Option<ConsKey>,
-    changes: Changes,
+    changes: &Changes,
     create: bool,
-) -> Result<Answer, Fail> {
-    let org = site.org.as_str();
-    let key = key.ok_or(LumError::Param(if create {
-        "primary_email"
-    } else {
-        "cons_id"
-    }))?;
-    let found = match key.find(conn, org) {
-        Ok(id) => Some(id),
-        // createOrUpdate creates a record when a member_id / email lookup finds none.
-        Err(Fail::Lum(LumError::NoMatch)) if create && !matches!(key, ConsKey::ConsId(_)) => None,
-        Err(e) => return Err(e),
+) -> Result<(i64, bool), Fail> {
+    let found = match key {
+        Some(key) => match key.find(conn, org) {
+            Ok(id) => Some(id),
+            // createOrUpdate creates a record when a member_id / email lookup finds none.
+            Err(Fail::Lum(LumError::NoMatch)) if create && !matches!(key, ConsKey::ConsId(_)) => {
+                None
+            }
+            // Code 15: "Update failed: matched multiple records."
+            Err(Fail::Lum(LumError::Ambiguous)) => return Err(LumError::UpdateAmbiguous.into()),
+            Err(e) => return Err(e),
+        },
+        None if create => None,
+        None => return Err(LumError::Param("cons_id").into()),
     };
-    for id in changes
+    match found {
+        Some(id) => {
+            check_groups(conn, org, changes)?;
+            write_fields(conn, org, id, changes)?;
+            memberships(conn, org, id, changes)?;
+            Ok((id, false))
+        }
+        None => Ok((insert(conn, org, changes)?, true)),
+    }
+}
+
+/// A new record from `changes` (its groups included): 10 without an address, 22 for an address
+/// that is not one, 12 for a user name that is taken.
+fn insert(conn: &Connection, org: &str, changes: &Changes) -> Result<i64, Fail> {
+    // The old createOrUpdate page: "primary_email — Required to create a record."
+    let email = changes.new_email().ok_or(LumError::FieldsMissing)?;
+    if !command::is_email(email) {
+        return Err(LumError::Validation("primary_email").into());
+    }
+    if let Some(name) = &changes.user_name {
+        if db::user_name_taken(conn, org, name)? {
+            return Err(LumError::DuplicateUserName.into());
+        }
+    }
+    check_groups(conn, org, changes)?;
+    let cons_id = db::insert_cons(
+        conn,
+        org,
+        NewCons {
+            member_id: changes.member_id.as_deref(),
+            primary_email: email,
+            user_name: changes.user_name.as_deref(),
+            password: changes.password.as_deref(),
+            first_name: changes.first_name.as_deref(),
+            last_name: changes.last_name.as_deref(),
+        },
+    )?;
+    memberships(conn, org, cons_id, changes)?;
+    Ok(cons_id)
+}
+
+/// Group ids below 1000 are refused (14: "Cannot be used for pre-defined groups (those with
+/// IDs less than 1000)"); **[choice]** an unknown group to add is 9.
+fn check_groups(conn: &Connection, org: &str, changes: &Changes) -> Result<(), Fail> {
+    let all = changes
         .add_group_ids
         .iter()
-        .chain(&changes.remove_group_ids)
-    {
-        if *id < FIRST_CUSTOM_GROUP_ID {
-            return Err(LumError::NotAllowed.into());
-        }
+        .chain(&changes.remove_group_ids);
+    if all.clone().any(|id| *id < FIRST_CUSTOM_GROUP_ID) {
+        return Err(LumError::NotAllowed.into());
     }
     for id in &changes.add_group_ids {
         if !db::group_exists(conn, org, *id)? {
             return Err(LumError::Param("add_group_ids").into());
         }
     }
-    let (cons_id, message) = match found {
-        Some(id) => {
-            db::update_name(
-                conn,
-                org,
-                id,
-                changes.first_name.as_deref(),
-                changes.last_name.as_deref(),
-            )?;
-            (id, "User updated.")
-        }
-        None => {
-            let email = changes
-                .primary_email
-                .as_deref()
-                .ok_or(LumError::Param("primary_email"))?;
-            let id = db::insert_cons(
-                conn,
-                org,
-                changes.member_id.as_deref(),
-                email,
-                changes.first_name.as_deref(),
-                changes.last_name.as_deref(),
-            )?;
-            (id, "User created.")
-        }
-    };
+    Ok(())
+}
+
+fn memberships(conn: &Connection, org: &str, cons_id: i64, changes: &Changes) -> Result<(), Fail> {
     for gid in &changes.add_group_ids {
         db::add_membership(conn, org, cons_id, *gid)?;
     }
     for gid in &changes.remove_group_ids {
         db::remove_membership(conn, org, cons_id, *gid)?;
     }
-    Ok(Answer {
-        root: if create {
-            "createOrUpdateConsResponse"
-        } else {
-            "updateConsResponse"
-        },
-        fields: vec![
-            ("cons_id", Value::text(cons_id)),
-            ("message", Value::text(message)),
-        ],
-    })
+    Ok(())
 }
 
-/// A `loginResponse`; its `nonce` is kept so that `getLoginUrl` with `NONCE_TOKEN=<nonce>`
-/// reaches this session (luminateExtend does that right after `login`).
-fn login_answer(
+/// The fields an update changes: names and `email.primary_address`.
+fn write_fields(conn: &Connection, org: &str, cons_id: i64, changes: &Changes) -> Result<(), Fail> {
+    db::update_name(
+        conn,
+        org,
+        cons_id,
+        changes.first_name.as_deref(),
+        changes.last_name.as_deref(),
+    )?;
+    if let Some(email) = &changes.email {
+        db::update_email(conn, org, cons_id, email)?;
+    }
+    Ok(())
+}
+
+/// A nonce naming `session`'s servlet session, so that `getLoginUrl` / `loginTest` with
+/// `NONCE_TOKEN=<nonce>` reach it (luminateExtend does that right after `login`).
+fn new_nonce(
     conn: &Connection,
-    cons_id: i64,
     session: &SessionRow,
+    cons_id: Option<i64>,
     ctx: &Ctx,
-) -> Result<Answer, Fail> {
+) -> Result<String, Fail> {
     let nonce = random_hex(8);
     db::insert_session(
         conn,
@@ -608,95 +601,31 @@ fn login_answer(
             org: session.org.clone(),
             kind: SessionKind::Nonce,
             jsessionid: session.jsessionid.clone(),
-            cons_id: Some(cons_id),
+            cons_id,
             created_at: ctx.now_ms,
             expires_at: ctx.now_ms + NONCE_TTL_MS,
         },
     )?;
-    Ok(Answer {
-        root: "loginResponse",
-        fields: vec![
-            ("cons_id", Value::text(cons_id)),
-            ("token", Value::text(&session.token)),
-            ("JSESSIONID", Value::opt(session.jsessionid.as_deref())),
-            ("nonce", Value::Text(nonce)),
-            ("routing_id", Value::text(ROUTING_ID)),
-        ],
-    })
+    Ok(nonce)
 }
 
-/// **[choice]** A login nonce works once, within 5 minutes.
-pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
-
-/// A servlet session: its JSESSIONID and its user (`None`: anonymous).
-type ServletSession = (Option<String>, Option<i64>);
-
-/// The servlet session a live nonce names; the nonce is used up.
-fn take_nonce(
-    conn: &Connection,
-    org: &str,
-    nonce: &str,
-    ctx: &Ctx,
-) -> Result<Option<ServletSession>, Fail> {
+/// The live servlet session a nonce names; the nonce is used up.
+fn take_nonce(conn: &Connection, org: &str, nonce: &str, ctx: &Ctx) -> Result<Option<Visit>, Fail> {
     let Some(row) = db::session(conn, org, SessionKind::Nonce, nonce, ctx.now_ms)? else {
         return Ok(None);
     };
     db::delete_session(conn, &row.token)?;
-    // The session it names must still be live (a logout ends it).
-    let live = match &row.jsessionid {
-        Some(j) => db::servlet_session(conn, org, j, ctx.now_ms)?.is_some(),
-        None => false,
-    };
-    Ok(live.then_some((row.jsessionid, row.cons_id)))
-}
-
-/// The presented JSESSIONID when it names a live servlet session of this site.
-fn live_jsessionid(conn: &Connection, org: &str, ctx: &Ctx) -> Result<Option<String>, Fail> {
-    let Some(j) = &ctx.jsessionid else {
+    // The session it names must still be live (a logout ends it); its user now, not when the
+    // nonce was made.
+    let Some(jsessionid) = row.jsessionid else {
         return Ok(None);
     };
-    Ok(db::servlet_session(conn, org, j, ctx.now_ms)?.map(|_| j.clone()))
-}
-
-fn cons_fields(c: &ConsRow, with_user_name: bool) -> Vec<(&'static str, Value)> {
-    let mut fields = vec![
-        ("cons_id", Value::text(c.cons_id)),
-        ("member_id", Value::opt(c.member_id.as_deref())),
-    ];
-    if with_user_name {
-        fields.push(("user_name", Value::opt(c.user_name.as_deref())));
-    }
-    fields.push((
-        "name",
-        Value::Object(vec![
-            ("first", Value::opt(c.first_name.as_deref())),
-            ("last", Value::opt(c.last_name.as_deref())),
-        ]),
-    ));
-    fields.push((
-        "email",
-        Value::Object(vec![(
-            "primary_address",
-            Value::opt(c.primary_email.as_deref()),
-        )]),
-    ));
-    fields
-}
-
-fn group_value(g: &GroupRow) -> Value {
-    Value::Object(vec![
-        ("id", Value::text(g.id)),
-        ("label", Value::text(&g.label)),
-    ])
-}
-
-/// **[choice]** `groupInfo` carries `id`, `label` and `member_count`.
-fn group_info(g: &GroupRow, member_count: i64) -> Value {
-    Value::Object(vec![
-        ("id", Value::text(g.id)),
-        ("label", Value::text(&g.label)),
-        ("member_count", Value::text(member_count)),
-    ])
+    Ok(
+        db::servlet_session(conn, org, &jsessionid, ctx.now_ms)?.map(|cons_id| Visit {
+            jsessionid,
+            cons_id,
+        }),
+    )
 }
 
 /// **[choice]** Token shapes: auth and SSO tokens are 40 random lower-case hex digits; a

@@ -42,6 +42,12 @@ pub struct Site {
     /// Digest of `sign_redirects`.
     #[serde(default)]
     pub redirect_digest: RedirectDigest,
+    /// The site's "Allow JavaScript/Flash API from these domains": browser pages on these
+    /// domains may call the client servlets across origins (CORS). Entries as Luminate takes
+    /// them: `www.example.org`, `*.example.org`, `localhost:8081` (a port when the page has
+    /// one); empty allows no other origin.
+    #[serde(default)]
+    pub cors_domains: Vec<String>,
     #[serde(default)]
     pub groups: Vec<LuminateGroup>,
     /// Synthetic constituents to add after the declared ones (never in a state dump: they are
@@ -82,8 +88,22 @@ pub enum RedirectDigest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LuminateGroup {
+    /// Ids below 1000 are Luminate's built-in groups.
     pub id: i64,
+    /// The group's name (`label` in `getUserGroups`, `name` in the Group API).
     pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_type: Option<LuminateGroupType>,
+}
+
+/// A group's type (`groupType` in the Group API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LuminateGroupType {
+    pub id: i64,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +125,10 @@ pub struct Constituent {
     /// Member of the site's API Administrators group.
     #[serde(default)]
     pub api_admin: bool,
+    /// An administrator with Group Management rights (the Group API); absent: the same as
+    /// `api_admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_management: Option<bool>,
     /// Ids of the site's groups this constituent belongs to.
     #[serde(default)]
     pub groups: Vec<i64>,
@@ -162,6 +186,9 @@ impl SectionCheck {
         non_empty(&format!("{p}.api_key"), &site.api_key)?;
         for (i, cidr) in site.ip_filter.iter().enumerate() {
             parse_ip_filter(cidr).map_err(|m| err(format!("{p}.ip_filter[{i}]"), m))?;
+        }
+        for (i, domain) in site.cors_domains.iter().enumerate() {
+            check_cors_domain(domain).map_err(|m| err(format!("{p}.cors_domains[{i}]"), m))?;
         }
         if let Some(g) = &site.generate {
             g.check(&format!("{p}.generate"))?;
@@ -376,6 +403,8 @@ impl SiteFeed {
                 site.groups.push(LuminateGroup {
                     id: after + 1 + j as i64,
                     label: Generate::group_label(j),
+                    description: None,
+                    group_type: None,
                 });
             }
         }
@@ -441,6 +470,7 @@ pub fn generated_constituent(g: &Generate, k: u64, cons_id: i64, group_ids: &[i6
         first_name: Some(person.first.to_string()),
         last_name: Some(person.last.to_string()),
         api_admin: false,
+        group_management: None,
         groups,
     }
 }
@@ -462,6 +492,33 @@ pub(crate) fn feed<S: Sink>(
         feed.finish(sink)?;
     }
     Ok(())
+}
+
+/// One `cors_domains` entry: a host name or address, optionally `*.`-prefixed, optionally with
+/// a port; not a URL.
+pub fn check_cors_domain(entry: &str) -> Result<(), String> {
+    if entry.contains("://") || entry.contains('/') {
+        return Err(format!(
+            "`{entry}` is a URL; give the domain as Luminate takes it (www.example.org, \
+             *.example.org, localhost:8081)"
+        ));
+    }
+    let host = entry.strip_prefix("*.").unwrap_or(entry);
+    let ok = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c))
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && !host.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{entry}` is not a domain (www.example.org, *.example.org, localhost:8081)"
+        ))
+    }
 }
 
 /// Parse one `ip_filter` entry: a CIDR block or a single address.

@@ -37,6 +37,7 @@ pub struct SiteRow {
     pub other_cons_lookup: OtherConsLookup,
     pub json_content_type: JsonContentType,
     pub redirect_digest: RedirectDigest,
+    pub cors_domains: Vec<String>,
 }
 
 /// A constituent record, without its password.
@@ -49,12 +50,28 @@ pub struct ConsRow {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub api_admin: bool,
+    /// Group Management rights (the seed's value, else `api_admin`).
+    pub group_management: bool,
 }
 
+/// A group as `getUserGroups` lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
     pub id: i64,
     pub label: String,
+}
+
+/// A group as `getGroupInfo` and `listGroups` describe it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupInfoRow {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    /// Group type id and name.
+    pub group_type: Option<(i64, String)>,
+    pub members: i64,
+    /// Members with a primary e-mail address.
+    pub sendable: i64,
 }
 
 /// An auth token (`login`, `getLoginUrl`) or a single-sign-on token.
@@ -87,29 +104,46 @@ impl SessionKind {
     }
 }
 
-pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
-    conn.prepare_cached(
-        "SELECT org, api_key, secondary_api_key, secret_key, ip_filter, other_cons_lookup, \
-         json_content_type, redirect_digest FROM lum_site WHERE org = ?1",
-    )?
-    .query_row([org], |r| {
-        let ip_filter: String = r.get(4)?;
-        Ok(SiteRow {
-            org: r.get(0)?,
-            api_key: r.get(1)?,
-            secondary_api_key: r.get(2)?,
-            secret_key: r.get(3)?,
-            ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
-            other_cons_lookup: r.get(5)?,
-            json_content_type: r.get(6)?,
-            redirect_digest: r.get(7)?,
-        })
+const SITE_COLUMNS: &str = "org, api_key, secondary_api_key, secret_key, ip_filter, \
+     other_cons_lookup, json_content_type, redirect_digest, cors_domains";
+
+fn site_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SiteRow> {
+    let ip_filter: String = r.get(4)?;
+    let cors_domains: String = r.get(8)?;
+    Ok(SiteRow {
+        org: r.get(0)?,
+        api_key: r.get(1)?,
+        secondary_api_key: r.get(2)?,
+        secret_key: r.get(3)?,
+        ip_filter: serde_json::from_str(&ip_filter).unwrap_or_default(),
+        other_cons_lookup: r.get(5)?,
+        json_content_type: r.get(6)?,
+        redirect_digest: r.get(7)?,
+        cors_domains: serde_json::from_str(&cors_domains).unwrap_or_default(),
     })
+}
+
+pub fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<SiteRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SITE_COLUMNS} FROM lum_site WHERE org = ?1"
+    ))?
+    .query_row([org], site_row)
     .optional()
 }
 
-const CONS_COLUMNS: &str =
-    "cons_id, member_id, primary_email, user_name, first_name, last_name, api_admin";
+/// Every site (for the in-memory copy the API checks).
+pub fn sites(conn: &Connection) -> rusqlite::Result<Vec<SiteRow>> {
+    conn.prepare_cached(&format!("SELECT {SITE_COLUMNS} FROM lum_site ORDER BY org"))?
+        .query_map([], site_row)?
+        .collect()
+}
+
+macro_rules! cons_columns {
+    () => {
+        "cons_id, member_id, primary_email, user_name, first_name, last_name, api_admin, \
+         coalesce(group_management, api_admin)"
+    };
+}
 
 fn cons_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsRow> {
     Ok(ConsRow {
@@ -120,15 +154,26 @@ fn cons_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConsRow> {
         first_name: r.get(4)?,
         last_name: r.get(5)?,
         api_admin: r.get(6)?,
+        group_management: r.get(7)?,
     })
 }
 
 pub fn cons(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<Option<ConsRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {CONS_COLUMNS} FROM lum_cons WHERE org = ?1 AND cons_id = ?2"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        cons_columns!(),
+        " FROM lum_cons WHERE org = ?1 AND cons_id = ?2"
     ))?
     .query_row(params![org, cons_id], cons_row)
     .optional()
+}
+
+/// Whether the site has a constituent with this cons_id.
+pub fn cons_exists(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM lum_cons WHERE org = ?1 AND cons_id = ?2")?
+        .query_row(params![org, cons_id], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
 }
 
 /// A constituent by user name (case-insensitive, as the vendor's login is), with the stored
@@ -138,10 +183,12 @@ pub fn cons_by_user_name(
     org: &str,
     user_name: &str,
 ) -> rusqlite::Result<Option<(ConsRow, Option<String>)>> {
-    conn.prepare_cached(&format!(
-        "SELECT {CONS_COLUMNS}, password FROM lum_cons WHERE org = ?1 AND user_name = ?2"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        cons_columns!(),
+        ", password FROM lum_cons WHERE org = ?1 AND user_name = ?2"
     ))?
-    .query_row(params![org, user_name], |r| Ok((cons_row(r)?, r.get(7)?)))
+    .query_row(params![org, user_name], |r| Ok((cons_row(r)?, r.get(8)?)))
     .optional()
 }
 
@@ -168,6 +215,34 @@ pub fn cons_ids_by_email(conn: &Connection, org: &str, email: &str) -> rusqlite:
     .collect()
 }
 
+/// A constituent's groups, in ascending id order; `None` when the site has no such
+/// constituent (one statement answers both).
+pub fn cons_groups_if_exists(
+    conn: &Connection,
+    org: &str,
+    cons_id: i64,
+) -> rusqlite::Result<Option<Vec<GroupRow>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.label FROM lum_cons c \
+         LEFT JOIN lum_cons_group m ON m.org = c.org AND m.cons_id = c.cons_id \
+         LEFT JOIN lum_group g ON g.org = m.org AND g.id = m.group_id \
+         WHERE c.org = ?1 AND c.cons_id = ?2 ORDER BY m.group_id",
+    )?;
+    let mut rows = stmt.query(params![org, cons_id])?;
+    let mut groups = Vec::new();
+    let mut exists = false;
+    while let Some(r) = rows.next()? {
+        exists = true;
+        if let Some(id) = r.get::<_, Option<i64>>(0)? {
+            groups.push(GroupRow {
+                id,
+                label: r.get(1)?,
+            });
+        }
+    }
+    Ok(exists.then_some(groups))
+}
+
 /// A constituent's groups, in ascending id order.
 pub fn cons_groups(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Result<Vec<GroupRow>> {
     conn.prepare_cached(
@@ -184,46 +259,55 @@ pub fn cons_groups(conn: &Connection, org: &str, cons_id: i64) -> rusqlite::Resu
     .collect()
 }
 
-/// A group and its member count.
-pub fn group(conn: &Connection, org: &str, id: i64) -> rusqlite::Result<Option<(GroupRow, i64)>> {
-    conn.prepare_cached(
-        "SELECT g.id, g.label, (SELECT count(*) FROM lum_cons_group m \
-         WHERE m.org = g.org AND m.group_id = g.id) \
-         FROM lum_group g WHERE g.org = ?1 AND g.id = ?2",
-    )?
-    .query_row(params![org, id], |r| {
-        Ok((
-            GroupRow {
-                id: r.get(0)?,
-                label: r.get(1)?,
-            },
-            r.get(2)?,
-        ))
+/// The columns of a [`GroupInfoRow`], member counts included.
+const GROUP_INFO: &str = "SELECT g.id, g.label, g.description, g.type_id, g.type_name, \
+     (SELECT count(*) FROM lum_cons_group m WHERE m.org = g.org AND m.group_id = g.id), \
+     (SELECT count(*) FROM lum_cons_group m JOIN lum_cons c \
+      ON c.org = m.org AND c.cons_id = m.cons_id \
+      WHERE m.org = g.org AND m.group_id = g.id AND c.primary_email IS NOT NULL) \
+     FROM lum_group g";
+
+fn group_info_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<GroupInfoRow> {
+    let type_id: Option<i64> = r.get(3)?;
+    let type_name: Option<String> = r.get(4)?;
+    Ok(GroupInfoRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        group_type: type_id.zip(type_name),
+        members: r.get(5)?,
+        sendable: r.get(6)?,
     })
-    .optional()
 }
 
-/// One page of the site's groups (ascending id) with their member counts.
+/// One group, described.
+pub fn group_info(conn: &Connection, org: &str, id: i64) -> rusqlite::Result<Option<GroupInfoRow>> {
+    conn.prepare_cached(&format!("{GROUP_INFO} WHERE g.org = ?1 AND g.id = ?2"))?
+        .query_row(params![org, id], group_info_row)
+        .optional()
+}
+
+/// One page of the site's groups (ascending id), described: built-in groups (ids below
+/// `first_custom`) only when asked, and only names containing `filter` (ASCII case-insensitive)
+/// when given.
 pub fn list_groups(
     conn: &Connection,
     org: &str,
+    built_in: bool,
+    first_custom: i64,
+    filter: Option<&str>,
     limit: i64,
     offset: i64,
-) -> rusqlite::Result<Vec<(GroupRow, i64)>> {
-    conn.prepare_cached(
-        "SELECT g.id, g.label, (SELECT count(*) FROM lum_cons_group m \
-         WHERE m.org = g.org AND m.group_id = g.id) \
-         FROM lum_group g WHERE g.org = ?1 ORDER BY g.id LIMIT ?2 OFFSET ?3",
+) -> rusqlite::Result<Vec<GroupInfoRow>> {
+    conn.prepare_cached(&format!(
+        "{GROUP_INFO} WHERE g.org = ?1 AND (?2 OR g.id >= ?3) \
+         AND (?4 IS NULL OR instr(lower(g.label), lower(?4)) > 0) \
+         ORDER BY g.id LIMIT ?5 OFFSET ?6"
+    ))?
+    .query_map(
+        params![org, built_in, first_custom, filter, limit, offset],
+        group_info_row,
     )?
-    .query_map(params![org, limit, offset], |r| {
-        Ok((
-            GroupRow {
-                id: r.get(0)?,
-                label: r.get(1)?,
-            },
-            r.get(2)?,
-        ))
-    })?
     .collect()
 }
 
@@ -236,7 +320,8 @@ pub fn group_members(
 ) -> rusqlite::Result<Vec<ConsRow>> {
     conn.prepare_cached(
         "SELECT c.cons_id, c.member_id, c.primary_email, c.user_name, c.first_name, \
-         c.last_name, c.api_admin FROM lum_cons_group m JOIN lum_cons c \
+         c.last_name, c.api_admin, coalesce(c.group_management, c.api_admin) \
+         FROM lum_cons_group m JOIN lum_cons c \
          ON c.org = m.org AND c.cons_id = m.cons_id \
          WHERE m.org = ?1 AND m.group_id = ?2 ORDER BY c.cons_id LIMIT ?3",
     )?
@@ -286,23 +371,56 @@ pub fn update_name(
     Ok(())
 }
 
-/// Create a constituent with the next free cons_id of the site; returns it.
-pub fn insert_cons(
+/// Set a constituent's primary e-mail address.
+pub fn update_email(
     conn: &Connection,
     org: &str,
-    member_id: Option<&str>,
-    primary_email: &str,
-    first: Option<&str>,
-    last: Option<&str>,
-) -> rusqlite::Result<i64> {
+    cons_id: i64,
+    email: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE lum_cons SET primary_email = ?3 WHERE org = ?1 AND cons_id = ?2")?
+        .execute(params![org, cons_id, email])?;
+    Ok(())
+}
+
+/// Whether a user name is taken on the site (case-insensitive, as log-ins compare).
+pub fn user_name_taken(conn: &Connection, org: &str, user_name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM lum_cons WHERE org = ?1 AND user_name = ?2 LIMIT 1")?
+        .query_row(params![org, user_name], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+}
+
+/// A new constituent's fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewCons<'a> {
+    pub member_id: Option<&'a str>,
+    pub primary_email: &'a str,
+    pub user_name: Option<&'a str>,
+    pub password: Option<&'a str>,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+}
+
+/// Create a constituent with the next free cons_id of the site; returns it.
+pub fn insert_cons(conn: &Connection, org: &str, new: NewCons<'_>) -> rusqlite::Result<i64> {
     let cons_id: i64 = conn
         .prepare_cached("SELECT coalesce(max(cons_id), 0) + 1 FROM lum_cons WHERE org = ?1")?
         .query_row([org], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, first_name, last_name) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, user_name, password, \
+         first_name, last_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![org, cons_id, member_id, primary_email, first, last])?;
+    .execute(params![
+        org,
+        cons_id,
+        new.member_id,
+        new.primary_email,
+        new.user_name,
+        new.password,
+        new.first_name,
+        new.last_name
+    ])?;
     Ok(cons_id)
 }
 

@@ -61,8 +61,15 @@ pub struct Caller {
     pub supervisors_see: bool,
 }
 
-const USER_COLUMNS: &str = "u.id, u.email, u.employee_id, u.given_name, u.surname, \
-    u.user_api_key, u.timezone, u.role, u.status, u.created_date, u.modified_date";
+/// The columns of a [`UserRow`], as a literal SQL can be built from at compile time.
+macro_rules! user_columns {
+    () => {
+        "u.id, u.email, u.employee_id, u.given_name, u.surname, \
+         u.user_api_key, u.timezone, u.role, u.status, u.created_date, u.modified_date"
+    };
+}
+
+const USER_COLUMNS: &str = user_columns!();
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -80,37 +87,67 @@ fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
+macro_rules! user_visible {
+    () => {
+        concat!(
+            "(:admin \
+             OR EXISTS (SELECT 1 FROM su_user_group h \
+               JOIN su_user_group m ON m.account_id = h.account_id AND m.group_id = h.group_id \
+               WHERE h.account_id = u.account_id AND h.user_id = u.id AND h.is_home = 1 \
+                 AND m.user_id = :caller AND (",
+            manages!(),
+            ")) \
+             OR (:supervisors AND EXISTS (SELECT 1 FROM su_supervisor s \
+               WHERE s.account_id = u.account_id AND s.user_id = u.id \
+                 AND s.supervisor_id = :caller)))"
+        )
+    };
+}
+
+/// A membership's permissions grant group management (used by `user_visible!` and
+/// `group_managed!`); `m` is the caller's membership.
+macro_rules! manages {
+    () => {
+        "instr(' ' || m.permissions || ' ', ' MANAGE_GROUP ') > 0 \
+         OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_USERS ') > 0 \
+         OR instr(' ' || m.permissions || ' ', ' MANAGE_USERS ') > 0"
+    };
+}
+
+/// **[choice]** Which groups a caller reaches: owners and administrators all; others the
+/// groups where they hold a management permission. `g` is the group.
+macro_rules! group_managed {
+    () => {
+        concat!(
+            "(:admin OR EXISTS (SELECT 1 FROM su_user_group m \
+             WHERE m.account_id = g.account_id AND m.group_id = g.group_id \
+               AND m.user_id = :caller AND (",
+            manages!(),
+            ")))"
+        )
+    };
+}
+
 /// **[choice: home groups govern who may see a user]** The one place that says which users a
 /// caller reaches: owners and administrators all; holders of MANAGE_GROUP, MANAGE_GROUP_USERS
 /// or MANAGE_USERS on a user's home group; supervisors their supervisees when the account's
 /// supervisor access allows it. Binds `:caller`, `:admin`, `:supervisors`; `u` is the user.
-const USER_VISIBLE: &str = "(:admin \
-    OR EXISTS (SELECT 1 FROM su_user_group h \
-               JOIN su_user_group m ON m.account_id = h.account_id AND m.group_id = h.group_id \
-               WHERE h.account_id = u.account_id AND h.user_id = u.id AND h.is_home = 1 \
-                 AND m.user_id = :caller AND (";
+const USER_VISIBLE: &str = user_visible!();
 
-/// A membership's permissions grant group management (used by [`USER_VISIBLE`] and
-/// [`GROUP_MANAGED`]); `m` is the caller's membership.
-const MANAGES: &str = "instr(' ' || m.permissions || ' ', ' MANAGE_GROUP ') > 0 \
-    OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_USERS ') > 0 \
-    OR instr(' ' || m.permissions || ' ', ' MANAGE_USERS ') > 0";
-
-const USER_VISIBLE_END: &str = ")) \
-    OR (:supervisors AND EXISTS (SELECT 1 FROM su_supervisor s \
-        WHERE s.account_id = u.account_id AND s.user_id = u.id AND s.supervisor_id = :caller)))";
-
-/// **[choice]** Which groups a caller reaches: owners and administrators all; others the
-/// groups where they hold a management permission. `g` is the group.
-const GROUP_MANAGED: &str = "(:admin OR EXISTS (SELECT 1 FROM su_user_group m \
-    WHERE m.account_id = g.account_id AND m.group_id = g.group_id AND m.user_id = :caller AND (";
-
-fn user_visible() -> String {
-    format!("{USER_VISIBLE}{MANAGES}{USER_VISIBLE_END}")
-}
-
-fn group_managed() -> String {
-    format!("{GROUP_MANAGED}{MANAGES})))")
+/// Every account (for the in-memory copy the API checks).
+pub fn accounts(conn: &mut Connection) -> rusqlite::Result<Vec<AccountRow>> {
+    conn.prepare_cached(
+        "SELECT id, name, account_api_key, supervisor_access FROM su_account ORDER BY id",
+    )?
+    .query_map([], |r| {
+        Ok(AccountRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            account_api_key: r.get(2)?,
+            supervisor_access: r.get(3)?,
+        })
+    })?
+    .collect()
 }
 
 pub fn account_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<AccountRow>> {
@@ -129,13 +166,30 @@ pub fn account_by_key(conn: &Connection, key: &str) -> rusqlite::Result<Option<A
     .optional()
 }
 
+/// The user a user API key names in an account: `(id, role, status)`.
+pub fn key_holder(
+    conn: &Connection,
+    account_id: i64,
+    key: &str,
+) -> rusqlite::Result<Option<(String, String, String)>> {
+    conn.prepare_cached(
+        "SELECT id, role, status FROM su_user WHERE account_id = ?1 AND user_api_key = ?2",
+    )?
+    .query_row(params![account_id, key], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()
+}
+
 pub fn user_by_key(
     conn: &Connection,
     account_id: i64,
     key: &str,
 ) -> rusqlite::Result<Option<UserRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM su_user u WHERE u.account_id = ?1 AND u.user_api_key = ?2"
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM su_user u WHERE u.account_id = ?1 AND u.user_api_key = ?2"
     ))?
     .query_row(params![account_id, key], user_row)
     .optional()
@@ -146,16 +200,60 @@ pub fn find_user(
     account_id: i64,
     by: &UserRef,
 ) -> rusqlite::Result<Option<UserRow>> {
-    let (column, value) = match by {
-        UserRef::Id(v) => ("id", v),
-        UserRef::Email(v) => ("email", v),
-        UserRef::EmployeeId(v) => ("employee_id", v),
+    macro_rules! by {
+        ($column:literal) => {
+            concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM su_user u WHERE u.account_id = ?1 AND u.",
+                $column,
+                " = ?2"
+            )
+        };
+    }
+    let (sql, value) = match by {
+        UserRef::Id(v) => (by!("id"), v),
+        UserRef::Email(v) => (by!("email"), v),
+        UserRef::EmployeeId(v) => (by!("employee_id"), v),
     };
-    conn.prepare_cached(&format!(
-        "SELECT {USER_COLUMNS} FROM su_user u WHERE u.account_id = ?1 AND u.{column} = ?2"
-    ))?
-    .query_row(params![account_id, value], user_row)
-    .optional()
+    conn.prepare_cached(sql)?
+        .query_row(params![account_id, value], user_row)
+        .optional()
+}
+
+/// The id of the user `by` names, if the caller may see them (one statement).
+pub fn visible_user_id(
+    conn: &Connection,
+    caller: &Caller,
+    by: &UserRef,
+) -> rusqlite::Result<Option<String>> {
+    macro_rules! by {
+        ($column:literal) => {
+            concat!(
+                "SELECT u.id FROM su_user u WHERE u.account_id = :account AND u.",
+                $column,
+                " = :value AND ",
+                user_visible!()
+            )
+        };
+    }
+    let (sql, value) = match by {
+        UserRef::Id(v) => (by!("id"), v),
+        UserRef::Email(v) => (by!("email"), v),
+        UserRef::EmployeeId(v) => (by!("employee_id"), v),
+    };
+    conn.prepare_cached(sql)?
+        .query_row(
+            rusqlite::named_params! {
+                ":account": caller.account_id,
+                ":value": value,
+                ":caller": caller.user_id,
+                ":admin": caller.admin,
+                ":supervisors": caller.supervisors_see,
+            },
+            |r| r.get(0),
+        )
+        .optional()
 }
 
 /// Whether the caller may see (and act on) this user.
@@ -164,9 +262,10 @@ pub fn user_visible_to(
     caller: &Caller,
     user_id: &str,
 ) -> rusqlite::Result<bool> {
-    conn.prepare_cached(&format!(
-        "SELECT {} FROM su_user u WHERE u.account_id = :account AND u.id = :user",
-        user_visible()
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        user_visible!(),
+        " FROM su_user u WHERE u.account_id = :account AND u.id = :user"
     ))?
     .query_row(
         rusqlite::named_params! {
@@ -189,11 +288,15 @@ pub struct Membership {
     pub name: String,
     pub identifier: Option<String>,
     pub is_home: bool,
-    pub permissions: Vec<String>,
+    /// Permission codes, space-separated as stored ([`Membership::permissions`] splits them).
+    pub permission_codes: String,
 }
 
-fn split_permissions(s: &str) -> Vec<String> {
-    s.split_whitespace().map(str::to_string).collect()
+impl Membership {
+    /// The permission codes the user holds in the group.
+    pub fn permissions(&self) -> impl Iterator<Item = &str> {
+        self.permission_codes.split_whitespace()
+    }
 }
 
 /// **[choice]** A user's groups, listed by name.
@@ -205,19 +308,24 @@ pub fn memberships(
     conn.prepare_cached(
         "SELECT g.group_id, g.name, g.identifier, m.is_home, m.permissions FROM su_user_group m \
          JOIN su_group g ON g.account_id = m.account_id AND g.group_id = m.group_id \
-         WHERE m.account_id = ?1 AND m.user_id = ?2 ORDER BY g.name",
+         WHERE m.account_id = ?1 AND m.user_id = ?2",
     )?
     .query_map(params![account_id, user_id], |r| {
-        let permissions: String = r.get(4)?;
         Ok(Membership {
             group_id: r.get(0)?,
             name: r.get(1)?,
             identifier: r.get(2)?,
             is_home: r.get(3)?,
-            permissions: split_permissions(&permissions),
+            permission_codes: r.get(4)?,
         })
     })?
-    .collect()
+    .collect::<rusqlite::Result<Vec<Membership>>>()
+    .map(|mut groups| {
+        // Sorted here rather than by SQLite's sorter (a user has few groups); names are unique
+        // within an account, and this is the byte order `ORDER BY name` gives.
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        groups
+    })
 }
 
 /// The emails of a user's supervisors (by email, then id when they have none).
@@ -369,7 +477,7 @@ pub fn list_users(
         ident_match("email", "u.email"),
         ident_match("employee_id", "u.employee_id"),
         ident_match("name", "u.given_name || ' ' || u.surname"),
-        user_visible()
+        USER_VISIBLE
     );
     conn.prepare_cached(&sql)?
         .query_map(
@@ -412,44 +520,51 @@ pub struct GroupRow {
     pub user_count: i64,
 }
 
-/// A group the caller manages (see [`GROUP_MANAGED`]); `None` when it does not exist or the
+/// A group the caller manages (see `group_managed!`); `None` when it does not exist or the
 /// caller does not reach it.
 pub fn find_managed_group(
     conn: &Connection,
     caller: &Caller,
     by: &GroupRef,
 ) -> rusqlite::Result<Option<GroupRow>> {
-    let (column, value) = match by {
-        GroupRef::Name(v) => ("name", v),
-        GroupRef::GroupId(v) => ("group_id", v),
+    macro_rules! by {
+        ($column:literal) => {
+            concat!(
+                "SELECT g.group_id, g.name, g.identifier, g.status, g.created_date, \
+                   g.modified_date, (SELECT count(*) FROM su_user_group c \
+                    WHERE c.account_id = g.account_id AND c.group_id = g.group_id) \
+                 FROM su_group g WHERE g.account_id = :account AND g.",
+                $column,
+                " = :value AND ",
+                group_managed!()
+            )
+        };
+    }
+    let (sql, value) = match by {
+        GroupRef::Name(v) => (by!("name"), v),
+        GroupRef::GroupId(v) => (by!("group_id"), v),
     };
-    conn.prepare_cached(&format!(
-        "SELECT g.group_id, g.name, g.identifier, g.status, g.created_date, g.modified_date, \
-           (SELECT count(*) FROM su_user_group c \
-            WHERE c.account_id = g.account_id AND c.group_id = g.group_id) \
-         FROM su_group g WHERE g.account_id = :account AND g.{column} = :value AND {}",
-        group_managed()
-    ))?
-    .query_row(
-        rusqlite::named_params! {
-            ":account": caller.account_id,
-            ":value": value,
-            ":caller": caller.user_id,
-            ":admin": caller.admin,
-        },
-        |r| {
-            Ok(GroupRow {
-                group_id: r.get(0)?,
-                name: r.get(1)?,
-                identifier: r.get(2)?,
-                status: r.get(3)?,
-                created_date: r.get(4)?,
-                modified_date: r.get(5)?,
-                user_count: r.get(6)?,
-            })
-        },
-    )
-    .optional()
+    conn.prepare_cached(sql)?
+        .query_row(
+            rusqlite::named_params! {
+                ":account": caller.account_id,
+                ":value": value,
+                ":caller": caller.user_id,
+                ":admin": caller.admin,
+            },
+            |r| {
+                Ok(GroupRow {
+                    group_id: r.get(0)?,
+                    name: r.get(1)?,
+                    identifier: r.get(2)?,
+                    status: r.get(3)?,
+                    created_date: r.get(4)?,
+                    modified_date: r.get(5)?,
+                    user_count: r.get(6)?,
+                })
+            },
+        )
+        .optional()
 }
 
 /// `listGroups` filters.
@@ -471,14 +586,15 @@ pub fn list_groups(
     caller: &Caller,
     filter: &GroupFilter,
 ) -> rusqlite::Result<Vec<(String, String)>> {
-    conn.prepare_cached(&format!(
+    conn.prepare_cached(concat!(
         "SELECT g.name, g.group_id FROM su_group g WHERE g.account_id = :account \
            AND NOT :tags \
            AND (:status IS NULL OR g.status = :status) \
            AND (:exact IS NULL OR lower(g.name) = lower(:exact)) \
            AND (:contains IS NULL OR instr(lower(g.name), lower(:contains)) > 0) \
-           AND {} ORDER BY g.name",
-        group_managed()
+           AND ",
+        group_managed!(),
+        " ORDER BY g.name"
     ))?
     .query_map(
         rusqlite::named_params! {
@@ -508,7 +624,10 @@ pub fn membership(
     )?
     .query_row(params![account_id, user_id, group_id], |r| {
         let permissions: String = r.get(1)?;
-        Ok((r.get(0)?, split_permissions(&permissions)))
+        Ok((
+            r.get(0)?,
+            permissions.split_whitespace().map(str::to_string).collect(),
+        ))
     })
     .optional()
 }
@@ -650,5 +769,114 @@ pub fn set_group_status(
 ) -> rusqlite::Result<()> {
     tx.prepare_cached("UPDATE su_group SET status = ?3 WHERE account_id = ?1 AND group_id = ?2")?
         .execute(params![account_id, group_id, status])?;
+    Ok(())
+}
+
+/// The next free user id: users get numeric ids, unique across accounts as the vendor's
+/// system-generated ids are.
+pub fn next_user_id(conn: &Connection) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT coalesce(max(CAST(id AS INTEGER)), 0) + 1 FROM su_user \
+         WHERE id <> '' AND id NOT GLOB '*[^0-9]*' AND length(id) < 19",
+    )?
+    .query_row([], |r| r.get::<_, i64>(0))
+    .map(|n| n.to_string())
+}
+
+/// A user `createUser` adds.
+#[derive(Debug)]
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub email: Option<&'a str>,
+    pub employee_id: Option<&'a str>,
+    pub given_name: &'a str,
+    pub surname: &'a str,
+    pub timezone: &'a str,
+    pub status: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Add a user of role `user` without a user API key.
+pub fn insert_user(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    u: &NewUserRow<'_>,
+) -> rusqlite::Result<()> {
+    let now = store_date(u.now);
+    tx.prepare_cached(
+        "INSERT INTO su_user (account_id, id, email, employee_id, given_name, surname, \
+         user_api_key, timezone, role, status, created_date, modified_date) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, 'user', ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        account_id,
+        u.id,
+        u.email,
+        u.employee_id,
+        u.given_name,
+        u.surname,
+        u.timezone,
+        u.status,
+        now
+    ])?;
+    Ok(())
+}
+
+/// Whether the caller may create groups: owners and administrators, and holders of
+/// MANAGE_GROUP, MANAGE_GROUP_COURSES or MANAGE_GROUP_USERS on some group.
+pub fn may_create_groups(conn: &Connection, caller: &Caller) -> rusqlite::Result<bool> {
+    if caller.admin {
+        return Ok(true);
+    }
+    conn.prepare_cached(
+        "SELECT 1 FROM su_user_group m WHERE m.account_id = ?1 AND m.user_id = ?2 AND ( \
+           instr(' ' || m.permissions || ' ', ' MANAGE_GROUP ') > 0 \
+           OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_COURSES ') > 0 \
+           OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_USERS ') > 0)",
+    )?
+    .exists(params![caller.account_id, caller.user_id])
+}
+
+/// Whether a group of the account has this name (in any case, as `listGroups` matches names).
+pub fn group_name_taken(conn: &Connection, account_id: i64, name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM su_group WHERE account_id = ?1 AND lower(name) = lower(?2)")?
+        .exists(params![account_id, name])
+}
+
+/// Whether a group of the account has this GroupID or identifier.
+pub fn group_id_taken(conn: &Connection, account_id: i64, id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM su_group WHERE account_id = ?1 AND (group_id = ?2 OR identifier = ?2)",
+    )?
+    .exists(params![account_id, id])
+}
+
+/// The next free numeric GroupID of the account.
+pub fn next_group_id(conn: &Connection, account_id: i64) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT coalesce(max(CAST(group_id AS INTEGER)), 0) + 1 FROM su_group \
+         WHERE account_id = ?1 AND group_id <> '' AND group_id NOT GLOB '*[^0-9]*' \
+           AND length(group_id) < 19",
+    )?
+    .query_row([account_id], |r| r.get::<_, i64>(0))
+    .map(|n| n.to_string())
+}
+
+/// Add a group.
+pub fn insert_group(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    group_id: &str,
+    name: &str,
+    identifier: Option<&str>,
+    status: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let now = store_date(now);
+    tx.prepare_cached(
+        "INSERT INTO su_group (account_id, group_id, name, identifier, status, created_date, \
+         modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![account_id, group_id, name, identifier, status, now])?;
     Ok(())
 }

@@ -1,8 +1,11 @@
-//! Codecs shared by the vendors: form/query parameters, secret comparison.
-//! (Vendor-specific encodings — Luminate's JSON quirks, SmarterU's envelope, YM's JSV — live in
-//! the vendor modules, each under its own `wire`-like file.)
+//! Codecs shared by the vendors: form/query parameters, cookies, XML text and CDATA, JSON
+//! strings, secret comparison. (Vendor-specific encodings — Luminate's JSON quirks, SmarterU's
+//! envelope, YM's JSV — live in each vendor's `render`.)
 
+pub mod cookie;
 pub mod form;
+pub mod json;
+pub mod xml;
 
 use subtle::ConstantTimeEq;
 

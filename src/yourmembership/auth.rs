@@ -6,11 +6,11 @@ use axum::http::HeaderValue;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
+use rusqlite::Connection;
+
 use super::errors::{LoginRefusal, YmError};
 use super::render::{Node, Obj};
-use super::{internal, SESSION_ID_LEN, SESSION_LIFETIME_SECS};
-use crate::state::AppState;
-use crate::store::unix_ms;
+use super::{SESSION_ID_LEN, SESSION_LIFETIME_SECS};
 use crate::store::yourmembership as db;
 use crate::wire::secret_eq;
 
@@ -63,28 +63,21 @@ pub enum Need {
     Admin,
 }
 
-/// Check the credentials and open a session: `(MemberID, SessionId)`.
-pub async fn authenticate(state: &AppState, login: Login) -> Result<(i64, String), YmError> {
-    let now = state.clock.now();
+/// Check the credentials and open a session: `(MemberID, SessionId)`. Runs on the store
+/// thread, inside the call's one transaction.
+pub fn authenticate(
+    conn: &Connection,
+    login: &Login,
+    now_ms: i64,
+) -> Result<(i64, String), YmError> {
     let client_id = i64::from(login.client_id);
-    let lookup_login = login.clone();
-    let found = state
-        .store
-        .call(move |conn| {
-            let client = db::client(conn, client_id)?;
-            let who = lookup_login.username.or(lookup_login.email);
-            let members = match (&client, who) {
-                (Some(_), Some(who)) if lookup_login.user_type == "Member" => {
-                    db::login_candidates(conn, client_id, &who)?
-                }
-                _ => Vec::new(),
-            };
-            Ok((client, members))
-        })
-        .await
-        .map_err(internal)?;
-    let (Some(client), members) = found else {
+    let Some(client) = db::client(conn, client_id)? else {
         return Err(YmError::LoginRefused(LoginRefusal::InvalidClient));
+    };
+    let who = login.username.as_deref().or(login.email.as_deref());
+    let members = match who {
+        Some(who) if login.user_type == "Member" => db::login_candidates(conn, client_id, who)?,
+        _ => Vec::new(),
     };
 
     // **[choice]** The OAuth variant: `ConsumerKey`/`ConsumerSecret` are the client's API key and
@@ -139,7 +132,6 @@ pub async fn authenticate(state: &AppState, login: Login) -> Result<(i64, String
         .take(SESSION_ID_LEN)
         .map(char::from)
         .collect();
-    let now_ms = unix_ms(now);
     let session = db::Session {
         client_id,
         member_id,
@@ -147,13 +139,7 @@ pub async fn authenticate(state: &AppState, login: Login) -> Result<(i64, String
         oauth: matches!(role, Role::OAuthAdmin | Role::OAuthMember),
         expires_at: now_ms + SESSION_LIFETIME_SECS * 1000,
     };
-    let id = session_id.clone();
-    state
-        .store
-        .write(move |tx| db::insert_session(tx, &id, &session, now_ms))
-        .await
-        .map_err(internal)?
-        .map_err(|e| internal(crate::store::StoreError::from(e)))?;
+    db::insert_session(conn, &session_id, &session, now_ms)?;
     Ok((member_id, session_id))
 }
 
@@ -171,41 +157,33 @@ pub fn session_cookie(dto: &Obj) -> Option<HeaderValue> {
 }
 
 /// The session id a request carries: `X-SS-ID` (header names are case-insensitive), else the
-/// `ss-id` cookie. `?SessionId=` is deliberately not read.
-fn session_id(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get("x-ss-id").and_then(|v| v.to_str().ok()) {
-        return Some(v.trim().to_string());
-    }
-    parts
-        .headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == "ss-id")
-        .map(|(_, value)| value.trim().to_string())
-}
-
-/// The caller of a route of `client_id`, if its session allows `need`.
-pub async fn authorize(
-    state: &AppState,
-    parts: &Parts,
-    client_id: i64,
-    need: Need,
-) -> Result<Caller, YmError> {
-    let id = session_id(parts).ok_or(YmError::NotAuthenticated)?;
+/// `ss-id` cookie. `?SessionId=` is deliberately not read. Missing, empty or absurdly long: 401.
+pub fn session_id(parts: &Parts) -> Result<String, YmError> {
+    let id = match parts.headers.get("x-ss-id").and_then(|v| v.to_str().ok()) {
+        Some(v) => v.trim(),
+        None => crate::wire::cookie::get(&parts.headers, "ss-id")
+            .map(str::trim)
+            .ok_or(YmError::NotAuthenticated)?,
+    };
     if id.is_empty() || id.len() > 256 {
         return Err(YmError::NotAuthenticated);
     }
-    let session = state
-        .store
-        .call(move |conn| db::session(conn, &id))
-        .await
-        .map_err(internal)?
-        .ok_or(YmError::NotAuthenticated)?;
-    if session.expires_at <= unix_ms(state.clock.now()) {
-        return Err(YmError::NotAuthenticated);
+    Ok(id.to_string())
+}
+
+/// The caller of a route of `client_id`, if its session allows `need`. Runs on the store
+/// thread, in the same call as the operation it guards.
+pub fn authorize(
+    conn: &Connection,
+    session_id: &str,
+    client_id: i64,
+    need: Need,
+    now_ms: i64,
+) -> Result<Caller, YmError> {
+    let session = db::session(conn, session_id)?.ok_or(YmError::NotAuthenticated)?;
+    if session.expires_at <= now_ms {
+        // Remembered for a while after it expired (`db::SESSION_MEMORY_MS`): a timeout.
+        return Err(YmError::SessionExpired);
     }
     let role = match (session.user_type.as_str(), session.oauth) {
         ("Admin", false) => Role::Admin,

@@ -5,6 +5,8 @@
 //! JSON body. A value that does not convert to the property's type is a
 //! `SerializationException` naming the field.
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::http::request::Parts;
 
@@ -117,16 +119,16 @@ impl Fields {
     }
 
     /// A value as text when it is a scalar; `None` when absent, null or empty.
-    fn text(&self, name: &'static str) -> Result<Option<(String, &Value)>, YmError> {
+    fn text(&self, name: &'static str) -> Result<Option<(Cow<'_, str>, &Value)>, YmError> {
         let Some(v) = self.find(name) else {
             return Ok(None);
         };
-        let text = match v {
-            Value::Text(t) => t.clone(),
+        let text: Cow<'_, str> = match v {
+            Value::Text(t) => t.into(),
             Value::Json(serde_json::Value::Null) => return Ok(None),
-            Value::Json(serde_json::Value::String(s)) => s.clone(),
-            Value::Json(serde_json::Value::Number(n)) => n.to_string(),
-            Value::Json(serde_json::Value::Bool(b)) => b.to_string(),
+            Value::Json(serde_json::Value::String(s)) => s.into(),
+            Value::Json(serde_json::Value::Number(n)) => n.to_string().into(),
+            Value::Json(serde_json::Value::Bool(b)) => b.to_string().into(),
             Value::Json(_) => return Err(self.invalid(name, v)),
         };
         Ok(Some((text, v)))
@@ -150,9 +152,9 @@ impl Fields {
         match self.text(name)? {
             None => Ok(None),
             Some((t, _)) if t.trim().is_empty() => Ok(None),
-            Some((t, v)) => match t.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => Ok(Some(true)),
-                "false" | "0" => Ok(Some(false)),
+            Some((t, v)) => match t.trim() {
+                t if t.eq_ignore_ascii_case("true") || t == "1" => Ok(Some(true)),
+                t if t.eq_ignore_ascii_case("false") || t == "0" => Ok(Some(false)),
                 _ => Err(self.invalid(name, v)),
             },
         }
@@ -160,14 +162,19 @@ impl Fields {
 
     /// A `string` property; empty counts as absent.
     pub fn string(&self, name: &'static str) -> Result<Option<String>, YmError> {
+        self.string_up_to(name, MAX_STRING_CHARS)
+    }
+
+    /// A `string` property of at most `max` characters; empty counts as absent.
+    pub fn string_up_to(&self, name: &'static str, max: usize) -> Result<Option<String>, YmError> {
         match self.text(name)? {
             None => Ok(None),
             Some((t, _)) if t.is_empty() => Ok(None),
-            Some((t, _)) if t.chars().count() > MAX_STRING_CHARS => Err(YmError::Invalid {
+            Some((t, _)) if t.chars().count() > max => Err(YmError::Invalid {
                 field: Some(name),
-                message: format!("'{name}' must be at most {MAX_STRING_CHARS} characters."),
+                message: format!("'{name}' must be at most {max} characters."),
             }),
-            Some((t, _)) => Ok(Some(t)),
+            Some((t, _)) => Ok(Some(t.into_owned())),
         }
     }
 
@@ -190,18 +197,27 @@ impl Fields {
     }
 
     /// Name/value pairs for the journal, values shortened.
+    /// Every field as name and text, for the journal (long values shortened).
+    pub fn visit(&self, mut f: impl FnMut(&str, &str)) {
+        for (k, v) in &self.items {
+            let text: std::borrow::Cow<'_, str> = match v {
+                Value::Text(t) => t.into(),
+                Value::Json(serde_json::Value::String(s)) => s.into(),
+                Value::Json(j) => j.to_string().into(),
+            };
+            if text.chars().nth(JOURNAL_VALUE_CHARS).is_some() {
+                f(k, &shorten(&text, JOURNAL_VALUE_CHARS));
+            } else {
+                f(k, &text);
+            }
+        }
+    }
+
+    /// Every field as (name, text), for the journal.
     pub fn pairs(&self) -> Vec<(String, String)> {
-        self.items
-            .iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    Value::Text(t) => t.clone(),
-                    Value::Json(serde_json::Value::String(s)) => s.clone(),
-                    Value::Json(j) => j.to_string(),
-                };
-                (k.clone(), shorten(&text, JOURNAL_VALUE_CHARS))
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.visit(|k, v| out.push((k.to_string(), v.to_string())));
+        out
     }
 }
 

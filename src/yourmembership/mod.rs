@@ -7,7 +7,8 @@
 //!   `PageNumber`, `PageSize`, `OffSet`; `POST`/`PUT /Ams/{ClientID}/MemberGroups` (member with
 //!   primary group, administrator, representative with a title created on the fly).
 //! - `GET /Ams/{ClientID}/GroupTypes`, `/Ams/{ClientID}/Member/{MemberID}/GroupTypes`,
-//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`.
+//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`; `POST`/`PUT
+//!   /Ams/{ClientID}/Groups` (create a group, change one by `GroupID`).
 //! - Formats: JSON, JSONP, JSV, DataContract XML, CSV; chosen by route suffix, `?format=`,
 //!   `Accept`. Routes match in any case; a wrong verb is 405, an unknown route 404.
 //!
@@ -17,12 +18,16 @@
 //! `AuthResponse`; ServiceStack's HTML pages.
 //!
 //! ## Layout
-//! [`route`] matches paths, [`binding`] fills request DTOs, [`auth`] opens and checks sessions,
-//! [`methods`] holds the operations, [`responses`] builds the response DTOs, [`render`] writes
-//! them in the negotiated format, [`errors`] is the one error type.
+//! [`route`] matches paths, [`binding`] fills request DTOs, [`command`] decodes them into one
+//! typed command per request, [`auth`] opens and checks sessions, [`methods`] applies a command
+//! (session check and query in one store call), [`responses`] builds the response DTOs and
+//! [`render`] writes them in the negotiated format, both off the store thread; [`errors`] is the
+//! one error type.
 //!
-//! ## \[choice\]s (each marked where it lives; README.md gives the reasons)
-//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); a login sets the `ss-id` cookie
+//! ## \[choice\]s (each marked where it lives; docs/yourmembership.md gives the reasons)
+//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); an expired session's Message
+//!   says "timeout" ([`errors`]) and is remembered for a day
+//!   ([`crate::store::yourmembership::SESSION_MEMORY_MS`]); a login sets the `ss-id` cookie
 //!   ([`auth::session_cookie`]); OAuth variant = API key and
 //!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
 //!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
@@ -31,9 +36,12 @@
 //! - errors ([`errors`]): the operation's response DTO with defaults; login refusals carry
 //!   `ErrorCode` `None`; 403 `Invalid Role`; 404 `Member not found` / `Group not found`; the
 //!   injected-code status map; [`WWW_AUTHENTICATE`].
-//! - member groups ([`methods`]): admin-/representative-only groups show `NotJoined`; paging
-//!   defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove; one title per group;
-//!   no flag → 400; `PeopleGroups` tags and order; a member's group types.
+//! - member groups ([`methods`], [`command`]): admin-/representative-only groups show
+//!   `NotJoined`; paging defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove;
+//!   one title per group; no flag → 400; `PeopleGroups` tags and order; a member's group types;
+//!   what a catalogue write requires ([`command::group_write`]), its option values and its
+//!   answer.
+//! - `ServerID` ([`SERVER_ID`]).
 //! - binding ([`binding`]): strings over [`binding::MAX_STRING_CHARS`] refused; XML/JSV request
 //!   bodies refused unread.
 //! - formats ([`render`]): XML layout; JSV empty string `""`; CSV single-row form; JSONP callback
@@ -41,6 +49,7 @@
 
 pub mod auth;
 pub mod binding;
+pub mod command;
 pub mod errors;
 pub mod methods;
 pub mod render;
@@ -48,16 +57,14 @@ pub mod responses;
 pub mod route;
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::journal::MASK;
+use crate::journal::{self, MASK};
 use crate::state::AppState;
-use crate::vendor::{Api, Operation, Vendor};
+use crate::vendor::{Api, Head, Label, Vendor};
 use binding::Fields;
 use errors::YmError;
 use render::Format;
@@ -80,15 +87,19 @@ pub const DEFAULT_PAGE_SIZE: i32 = 100;
 /// realm; YM's exact value is not public).
 pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
 
+/// `Device` values (YM's enum), and the one a request that names none gets: the enum's first
+/// value, which YM's metadata samples show (`Device: Desktop`).
+pub const DEVICES: &[&str] = &["Desktop", "IOS", "Android"];
+pub const DEFAULT_DEVICE: &str = "Desktop";
+
+/// **\[choice\]** `ServerID` of `BaseDto` responses: YM's name the web server that answered
+/// (`WS-5-99-907` in its samples); the mock names itself in the same shape.
+pub const SERVER_ID: &str = "WS-MOCK-1";
+
 /// Whether a path belongs to YourMembership: `/Ams` and below, in any case (ServiceStack).
 pub fn claims(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower == "/ams" || lower.starts_with("/ams/")
-}
-
-/// YM's routes are matched by [`route`] (case-insensitively), so the router is one handler.
-pub fn router(state: AppState) -> Router<AppState> {
-    crate::vendor::layer(Router::new().fallback(handle), state, YourMembership)
+    let head = path.get(..4).unwrap_or_default();
+    head.eq_ignore_ascii_case("/ams") && matches!(path.as_bytes().get(4), None | Some(b'/'))
 }
 
 /// A time on YM's clock and offset.
@@ -121,20 +132,35 @@ fn target(parts: &Parts) -> Target {
     Target { format, route, op }
 }
 
-async fn handle(State(state): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, crate::config::MAX_BODY_BYTES)
-        .await
-        .unwrap_or_default();
-    let Target { format, route, op } = target(&parts);
-    let result = match (&route, op) {
-        (None, _) => Err(YmError::RouteNotFound),
-        (Some(r), Op::Unknown) => Err(YmError::MethodNotAllowed {
-            verb: parts.method.clone(),
+/// A YM request, decoded once: its route, operation, format and bound fields.
+#[derive(Debug)]
+pub struct YmRequest {
+    format: Format,
+    route: Option<Route>,
+    op: Op,
+    /// The request DTO's fields, or why they could not be bound (the journal reads them).
+    fields: Result<Fields, YmError>,
+    /// The operation's command decoded from the fields; taken by the handler.
+    command: Option<Result<command::Command, YmError>>,
+    /// The ClientID the request names (path, or the body of `Authenticate`).
+    tenant: Option<String>,
+}
+
+async fn handle(state: &AppState, head: &Head, request: &mut YmRequest) -> Response {
+    let (format, op) = (&request.format, request.op);
+    let result = match (&request.route, op, &request.fields) {
+        (None, _, _) => Err(YmError::RouteNotFound),
+        (Some(r), Op::Unknown, _) => Err(YmError::MethodNotAllowed {
+            verb: head.parts.method.clone(),
             dto: r.endpoint.dto(),
             allow: r.endpoint.verbs(),
         }),
-        (Some(r), op) => methods::run(&state, op, r, &parts, &body).await,
+        (Some(_), _, Err(e)) => Err(e.clone()),
+        (Some(_), _, Ok(_)) => match request.command.take() {
+            Some(Ok(command)) => methods::run(state, &head.parts, command).await,
+            Some(Err(e)) => Err(e),
+            None => Err(YmError::Internal),
+        },
     };
     match result {
         Ok(dto) => {
@@ -153,7 +179,7 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response {
             }
             response
         }
-        Err(e) => e.render(op, &format),
+        Err(e) => e.render(op, format),
     }
 }
 
@@ -162,45 +188,81 @@ pub struct YourMembership;
 
 impl Vendor for YourMembership {
     const API: Api = Api::YourMembership;
+    type Request = YmRequest;
 
-    async fn classify(&self, _state: &AppState, parts: &Parts, body: &Bytes) -> Operation {
-        let Target { route, op, .. } = target(parts);
-        let fields = Fields::read(op.dto(), route.as_ref(), parts, body)
-            .await
-            .unwrap_or_else(|_| Fields::empty(op.dto()));
+    async fn decode(_state: &AppState, head: &Head, body: Bytes) -> YmRequest {
+        let Target { format, route, op } = target(&head.parts);
+        let fields = Fields::read(op.dto(), route.as_ref(), &head.parts, &body).await;
+        let command = match (&route, op, &fields) {
+            (Some(_), op, Ok(f)) if op != Op::Unknown => Some(command::decode(op, f)),
+            _ => None,
+        };
         // The tenant is the ClientID: the path's, or for Authenticate the body's.
-        let tenant = fields.int("ClientID").ok().flatten().map(|c| c.to_string());
+        let tenant = fields
+            .as_ref()
+            .ok()
+            .and_then(|f| f.int("ClientID").ok().flatten())
+            .map(|c| c.to_string());
+        YmRequest {
+            format,
+            route,
+            op,
+            fields,
+            command,
+            tenant,
+        }
+    }
+
+    fn label(request: &YmRequest) -> Label<'_> {
+        Label {
+            api: Api::YourMembership,
+            tenant: request.tenant.as_deref(),
+            operation: request.op.name(),
+        }
+    }
+
+    async fn handle(state: &AppState, head: &Head, request: &mut YmRequest) -> Response {
+        handle(state, head, request).await
+    }
+
+    fn journal(_head: &Head, request: &YmRequest, params: &mut journal::Params<'_>) {
+        let Ok(fields) = &request.fields else {
+            return;
+        };
         // An Admin login's `Username` is the API key; `ConsumerKey` is too (OAuth variant).
-        let admin_login = op == Op::Authenticate
+        let admin_login = request.op == Op::Authenticate
             && fields
                 .enumeration("UserType", auth::USER_TYPES)
                 .ok()
                 .flatten()
                 == Some("Admin");
-        let params = fields
-            .pairs()
-            .into_iter()
-            .map(|(name, value)| {
-                let secret = name.eq_ignore_ascii_case("ConsumerKey")
-                    || (admin_login && name.eq_ignore_ascii_case("Username"));
-                (name, if secret { MASK.to_string() } else { value })
-            })
-            .collect();
-        Operation {
-            api: Api::YourMembership,
-            tenant,
-            operation: op.name().to_string(),
-            params,
-        }
+        fields.visit(|name, value| {
+            let secret = name.eq_ignore_ascii_case("ConsumerKey")
+                || (admin_login && name.eq_ignore_ascii_case("Username"));
+            params.push(name, if secret { MASK } else { value });
+        });
     }
 
-    fn vendor_error(&self, code: &str, parts: &Parts, _body: &Bytes) -> Response {
-        let t = target(parts);
+    fn vendor_error(head: &Head, _request: &YmRequest, code: &str) -> Response {
+        let t = target(&head.parts);
         YmError::Injected(code.to_string()).render(t.op, &t.format)
     }
 
-    fn unreadable_body(&self, parts: &Parts) -> Response {
-        let t = target(parts);
+    fn unreadable_body(head: &Head) -> Response {
+        let t = target(&head.parts);
         YmError::BodyTooLarge.render(t.op, &t.format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ams_and_below_are_claimed_in_any_case() {
+        for path in ["/Ams", "/ams/", "/AMS/Authenticate", "/aMs/40001/Groups"] {
+            assert!(super::claims(path), "{path}");
+        }
+        for path in ["/amsterdam", "/am", "/", "/x/Ams", "/Amsx/y", "/é"] {
+            assert!(!super::claims(path), "{path}");
+        }
     }
 }

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// What changes from one `loginResponse` to the next.
+const LOGIN_VOLATILE: &[&str] = &["timestamp", "signature", "token", "nonce", "JSESSIONID"];
+
 #[tokio::test]
 async fn login_opens_a_session_answered_in_json_and_xml() {
     let (app, _) = common::demo().await;
@@ -21,17 +24,8 @@ async fn login_opens_a_session_answered_in_json_and_xml() {
     .await;
     let token = field(&r, "loginResponse", "token");
     let jsession = field(&r, "loginResponse", "JSESSIONID");
-    let nonce = field(&r, "loginResponse", "nonce");
-    expect_redacted(
-        &r,
-        200,
-        "login.json",
-        &[
-            ("token", &token),
-            ("JSESSIONID", &jsession),
-            ("nonce", &nonce),
-        ],
-    );
+    assert!(!token.is_empty() && !field(&r, "loginResponse", "nonce").is_empty());
+    expect_volatile(&r, 200, "login.json", LOGIN_VOLATILE);
     assert!(jsession.ends_with(".membermock"));
     let r = post(
         &app,
@@ -39,22 +33,7 @@ async fn login_opens_a_session_answered_in_json_and_xml() {
         &client("login", &[("user_name", "ada"), ("password", "ada-pass")]),
     )
     .await;
-    let text = r.text();
-    let between = |open: &str, close: &str| {
-        let s = text.find(open).unwrap() + open.len();
-        text[s..s + text[s..].find(close).unwrap()].to_string()
-    };
-    let (t, j, n) = (
-        between("<token>", "</token>"),
-        between("<JSESSIONID>", "</JSESSIONID>"),
-        between("<nonce>", "</nonce>"),
-    );
-    expect_redacted(
-        &r,
-        200,
-        "login.xml",
-        &[("token", &t), ("JSESSIONID", &j), ("nonce", &n)],
-    );
+    expect_volatile(&r, 200, "login.xml", LOGIN_VOLATILE);
 }
 
 #[tokio::test]
@@ -336,6 +315,8 @@ async fn an_api_admins_client_session_looks_up_anyone() {
     expect(&post(&app, CR, &p).await, 200, "groups_several.json");
 }
 
+// M/getSingleSignOnToken_method.html: a token, "as well as creating a logged in session and
+// providing a nonce and routing id"; the token lives 15 minutes.
 #[tokio::test]
 async fn an_sso_token_reads_its_constituents_groups_for_fifteen_minutes() {
     let (app, _) = common::demo().await;
@@ -349,7 +330,7 @@ async fn an_sso_token_reads_its_constituents_groups_for_fifteen_minutes() {
     )
     .await;
     let token = field(&r, "getSingleSignOnTokenResponse", "token");
-    expect_redacted(&r, 200, "sso.json", &[("token", &token)]);
+    expect_volatile(&r, 200, "sso.json", &["token", "nonce", "JSESSIONID"]);
     let p = client(
         "getUserGroups",
         &[("sso_auth_token", &token), ("response_format", "json")],
@@ -357,6 +338,35 @@ async fn an_sso_token_reads_its_constituents_groups_for_fifteen_minutes() {
     expect(&post(&app, CR, &p).await, 200, "groups_one.json");
     advance(&app, 15 * 60).await;
     expect(&post(&app, CR, &p).await, 403, "error_7.json");
+}
+
+// KB 96585: loginTest with NONCE_TOKEN=<getSingleSignOnToken's nonce> connects the browser to
+// the session the server opened; the nonce works once.
+#[tokio::test]
+async fn an_sso_nonce_joins_the_browser_to_the_logged_in_session_once() {
+    let (app, _) = common::demo().await;
+    let r = post(
+        &app,
+        SR,
+        &admin(
+            "getSingleSignOnToken",
+            &[("cons_id", "1000002"), ("response_format", "json")],
+        ),
+    )
+    .await;
+    let nonce = field(&r, "getSingleSignOnTokenResponse", "nonce");
+    let jsession = field(&r, "getSingleSignOnTokenResponse", "JSESSIONID");
+    let p = client(
+        "loginTest",
+        &[("NONCE_TOKEN", &nonce), ("response_format", "json")],
+    );
+    let r = post(&app, CR, &p).await;
+    assert_eq!(field(&r, "loginResponse", "cons_id"), "1000002");
+    assert_eq!(
+        r.header("set-cookie"),
+        Some(format!("JSESSIONID={jsession}; Path=/; HttpOnly").as_str())
+    );
+    assert_eq!(error_code(&post(&app, CR, &p).await), "3");
 }
 
 #[tokio::test]
@@ -380,10 +390,7 @@ async fn an_sso_token_in_xml_and_its_lookup_rules() {
         &admin("getSingleSignOnToken", &[("cons_id", "1000002")]),
     )
     .await;
-    let text = r.text();
-    let s = text.find("<token>").unwrap() + 7;
-    let token = text[s..s + 40].to_string();
-    expect_redacted(&r, 200, "sso.xml", &[("token", &token)]);
+    expect_volatile(&r, 200, "sso.xml", &["token", "nonce", "JSESSIONID"]);
     let r = post(
         &app,
         SR,
@@ -391,16 +398,28 @@ async fn an_sso_token_in_xml_and_its_lookup_rules() {
     )
     .await;
     assert_eq!(error_code(&r), "8");
+}
+
+// M/getSingleSignOnToken_method.html: "This call requires a cons_id or member_id or it fails
+// with an "Unable to process request" error." (primary_email is not one of its keys.)
+#[tokio::test]
+async fn an_sso_token_without_cons_id_or_member_id_is_code_1() {
+    let (app, _) = common::demo().await;
+    let r = post(&app, SR, &admin("getSingleSignOnToken", &[])).await;
+    expect(&r, 403, "error_1.xml");
     let r = post(
         &app,
         SR,
         &admin(
             "getSingleSignOnToken",
-            &[("primary_email", "ada@example.org")],
+            &[
+                ("primary_email", "ada@example.org"),
+                ("response_format", "json"),
+            ],
         ),
     )
     .await;
-    assert_eq!(error_code(&r), "9");
+    expect(&r, 403, "error_1.json");
 }
 
 #[tokio::test]
@@ -417,11 +436,19 @@ async fn get_login_url_gives_an_anonymous_session_that_is_not_logged_in() {
     let r = common::send_over(&app, req, membermock::vendor::Scheme::Https).await;
     let token = field(&r, "getLoginUrlResponse", "token");
     let jsession = field(&r, "getLoginUrlResponse", "JSESSIONID");
+    // M/getLoginUrl.html: `url` is the servlet, `;jsessionid=<routing_id>`, `?NONCE_TOKEN=`.
+    let url = field(&r, "getLoginUrlResponse", "url");
+    let nonce = url.rsplit_once("?NONCE_TOKEN=").unwrap().1.to_string();
+    assert!(url.starts_with("https://secure2.convio.net/demo/site/CRConsAPI;jsessionid=membermock"));
     expect_redacted(
         &r,
         200,
         "login_url.json",
-        &[("token", &token), ("JSESSIONID", &jsession)],
+        &[
+            ("token", &token),
+            ("JSESSIONID", &jsession),
+            ("NONCE_TOKEN", &nonce),
+        ],
     );
     let creds = [("auth", token.as_str()), ("JSESSIONID", jsession.as_str())];
     let r = post(&app, CR, &client("loginTest", &creds)).await;
@@ -435,18 +462,18 @@ async fn get_login_url_in_xml() {
     let (app, _) = common::demo().await;
     let r = post(&app, "/site/CRConsAPI", &client("getLoginUrl", &[])).await;
     let text = r.text();
-    let s = text.find("<token>").unwrap() + 7;
-    let token = text[s..s + 40].to_string();
-    let s = text.find("<JSESSIONID>").unwrap() + 12;
-    let jsession = text[s..s + 43].to_string();
-    expect_redacted(
-        &r,
-        200,
-        "login_url.xml",
-        &[("token", &token), ("JSESSIONID", &jsession)],
-    );
+    let s = text.find("NONCE_TOKEN=").unwrap() + 12;
+    let nonce = text[s..s + 16].to_string();
+    let mut secrets = volatile(&r, &["token", "JSESSIONID"]);
+    secrets.push(("NONCE_TOKEN", nonce));
+    let pairs: Vec<(&str, &str)> = secrets.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    expect_redacted(&r, 200, "login_url.xml", &pairs);
 }
 
+// M/loginTest_method.html: no authentication, POST only since 2020; the answer is a
+// `loginResponse` with cons_id, timestamp, signature, login_test_url and nil session fields.
+// M/logout_method.html: no authentication; `{"loginResponse":{"message":"User logged out
+// successfully."}}`.
 #[tokio::test]
 async fn login_test_names_the_logged_in_constituent_and_logout_ends_the_session() {
     let (app, _) = common::demo().await;
@@ -457,23 +484,42 @@ async fn login_test_names_the_logged_in_constituent_and_logout_ends_the_session(
         ("response_format", "json"),
     ];
     let r = post(&app, CR, &client("loginTest", &creds)).await;
-    let nonce = field(&r, "loginResponse", "nonce");
-    expect_redacted(
-        &r,
-        200,
-        "login_test.json",
-        &[
-            ("token", &auth),
-            ("JSESSIONID", &jsession),
-            ("nonce", &nonce),
-        ],
-    );
-    let r = post(&app, CR, &client("logout", &creds)).await;
+    expect_volatile(&r, 200, "login_test.json", &["timestamp", "signature"]);
+    // The session alone is enough: no auth token needed.
+    let r = post(&app, CR, &client("loginTest", &creds[1..])).await;
+    assert_eq!(field(&r, "loginResponse", "cons_id"), "1000002");
+    let r = post(&app, CR, &client("logout", &creds[1..])).await;
     expect(&r, 200, "logout.json");
     let r = post(&app, CR, &client("loginTest", &creds)).await;
+    expect(&r, 403, "error_3_client.json");
+    let r = post(&app, CR, &client("getUserGroups", &creds)).await;
     expect(&r, 403, "error_5.json");
-    let r = post(&app, CR, &client("logout", &creds[..2])).await;
-    expect(&r, 403, "error_5.xml");
+    // Logging out without a session is still a success.
+    let r = post(&app, CR, &client("logout", &[])).await;
+    expect(&r, 200, "logout.xml");
+}
+
+#[tokio::test]
+async fn login_test_signs_cons_id_and_timestamp_with_the_secret_key() {
+    use md5::Digest as _;
+    let (app, _) = common::demo().await;
+    let (auth, jsession) = login(&app, "ada", "ada-pass").await;
+    let r = post(
+        &app,
+        CR,
+        &client("loginTest", &[("auth", &auth), ("JSESSIONID", &jsession)]),
+    )
+    .await;
+    let v = volatile(&r, &["timestamp", "signature", "login_test_url"]);
+    let expected = hex::encode(md5::Md5::digest(
+        format!("1000001{}demo-secret-key", v[0].1).as_bytes(),
+    ));
+    assert_eq!(v[1].1, expected);
+    assert_eq!(
+        v[2].1,
+        "http://localhost/demo/site/CRConsAPI?v=1.0&amp;api_key=demo-api-key&amp;method=loginTest"
+    );
+    expect_volatile(&r, 200, "login_test.xml", &["timestamp", "signature"]);
 }
 
 #[tokio::test]

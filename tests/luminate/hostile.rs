@@ -194,3 +194,134 @@ async fn odd_paths_under_site_are_answered_in_the_vendors_format() {
         assert!(["2", "6"].contains(&error_code(&r).as_str()), "{path}");
     }
 }
+
+#[tokio::test]
+async fn megabyte_and_metacharacter_values_in_the_newer_methods_get_the_vendors_codes() {
+    let (app, _) = common::demo().await;
+    let huge = "x".repeat(1024 * 1024);
+    let huge_email = format!("{huge}@example.org");
+    for (method, extra, code) in [
+        ("create", vec![("primary_email", huge_email.as_str())], "23"),
+        (
+            "create",
+            vec![("primary_email", "a@b.org"), ("name.first", &huge)],
+            "23",
+        ),
+        (
+            "create",
+            vec![("primary_email", "a@b.org"), ("user_password", &huge)],
+            "23",
+        ),
+        (
+            "update",
+            vec![("cons_id", "1000001"), ("email.primary_address", &huge)],
+            "23",
+        ),
+        ("create", vec![("primary_email", "a\0@b.org")], "35"),
+        ("isEmailValid", vec![("email", &huge)], "none"),
+        (
+            "getUserTransactions",
+            vec![("cons_id", "1000001"), ("begin_date", &huge)],
+            "9",
+        ),
+        (
+            "getUserTransactions",
+            vec![("cons_id", "1000001"), ("transaction_type", &huge)],
+            "9",
+        ),
+        (
+            "getUserTransactions",
+            vec![("cons_id", "1000001"), ("list_page_size", &huge)],
+            "50",
+        ),
+        ("listUserFields", vec![("access", &huge)], "9"),
+        ("getGroupMembers", vec![("group_id", &huge)], "9"),
+        ("getSingleSignOnToken", vec![("member_id", &huge)], "16"),
+    ] {
+        let r = post(&app, SR, &admin(method, &extra)).await;
+        let got = if r.status == 200 {
+            "none".into()
+        } else {
+            error_code(&r)
+        };
+        assert_eq!(got, code, "{method}");
+    }
+    for (extra, code) in [
+        (vec![("selection_mode", huge.as_str())], "50"),
+        (vec![("list_filter_text", huge.as_str())], "none"),
+        (vec![("list_filter_text", "' OR 1=1 --")], "none"),
+        (vec![("list_record_offset", "99999999999999999999")], "50"),
+        (
+            vec![
+                ("list_page_size", "1000"),
+                ("list_page_offset", "4611686018427387"),
+            ],
+            "none",
+        ),
+    ] {
+        let r = post(&app, SRG, &admin("listGroups", &extra)).await;
+        let got = if r.status == 200 {
+            "none".into()
+        } else {
+            error_code(&r)
+        };
+        assert_eq!(got, code, "{extra:?}");
+    }
+    let r = post(&app, SRG, &admin("getGroupInfo", &[("group_id", "-1")])).await;
+    assert_eq!(error_code(&r), "9");
+    // Evil sessions and nonces are no sessions.
+    for evil in ["' OR '1'='1", "%", &huge] {
+        let r = post(
+            &app,
+            CR,
+            &client("loginTest", &[("JSESSIONID", evil), ("NONCE_TOKEN", evil)]),
+        )
+        .await;
+        assert_eq!(error_code(&r), "3");
+        let r = post(
+            &app,
+            CR,
+            &client("logout", &[("JSESSIONID", evil), ("auth", evil)]),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        let r = post(&app, CR, &client("getLoginUrl", &[("NONCE_TOKEN", evil)])).await;
+        assert_eq!(r.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn hostile_origins_and_preflight_headers_are_never_echoed_wrongly() {
+    let (app, _) = common::demo().await;
+    let huge = format!("http://{}.evil.example", "a".repeat(100_000));
+    let raw: Vec<u8> = b"http://localhost\xff\xfe".to_vec();
+    let origins = [
+        axum::http::HeaderValue::from_str(&huge).unwrap(),
+        axum::http::HeaderValue::from_bytes(&raw).unwrap(),
+        axum::http::HeaderValue::from_static("http://localhost, http://evil.example"),
+        axum::http::HeaderValue::from_static("http://@localhost"),
+        axum::http::HeaderValue::from_static("javascript://localhost/x"),
+    ];
+    for origin in origins {
+        for req in [
+            common::post_form(CR, &client("getLoginUrl", &[])),
+            Request::builder()
+                .method("OPTIONS")
+                .uri(CR)
+                .header("access-control-request-method", "POST")
+                .header(
+                    "access-control-request-headers",
+                    axum::http::HeaderValue::from_bytes(b"\xffx").unwrap(),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        ] {
+            let mut req = req;
+            req.headers_mut().insert("origin", origin.clone());
+            let r = send(&app, req).await;
+            assert!(r.status == 200 || r.status == 403, "{}", r.status);
+            let shown = &origin.as_bytes()[..origin.len().min(40)];
+            assert_eq!(r.header("access-control-allow-origin"), None, "{shown:?}");
+        }
+    }
+}

@@ -227,8 +227,8 @@ async fn method_names_are_case_sensitive_and_per_servlet() {
     let (app, _) = common::demo().await;
     for (uri, method) in [
         (SR, "getusergroups"),
-        (SR, "login"),
-        (SR, "getGroupMembers"),
+        (SRG, "getGroupMembers"),
+        (SR, "listGroups"),
         (CR, "getSingleSignOnToken"),
         (CRG, "getGroupMembers"),
     ] {

@@ -134,6 +134,9 @@ fn run(
     write_info(conn, &info)?;
     conn.execute_batch("COMMIT")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    // Leaving a rollback mode for WAL under exclusive locking leaves a read transaction open
+    // until the next statement ends one; a checkpoint would meet it ("table is locked").
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     tracing::debug!(
         insert_ms = inserted.as_millis() as u64,

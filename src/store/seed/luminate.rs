@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::seed::{Constituent, LuminateGroup, Site};
+use crate::seed::{Constituent, LuminateGroup, LuminateGroupType, Site};
 
 use super::insert_rows;
 
@@ -30,8 +30,8 @@ pub(crate) fn insert_site(conn: &Connection, site: &Site) -> rusqlite::Result<()
     }
     conn.prepare_cached(
         "INSERT INTO lum_site (org, is_default, api_key, secondary_api_key, secret_key, \
-         ip_filter, other_cons_lookup, json_content_type, redirect_digest) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         ip_filter, other_cons_lookup, json_content_type, redirect_digest, cors_domains) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         site.org,
@@ -43,16 +43,20 @@ pub(crate) fn insert_site(conn: &Connection, site: &Site) -> rusqlite::Result<()
         site.other_cons_lookup,
         site.json_content_type,
         site.redirect_digest,
+        serde_json::to_string(&site.cors_domains).unwrap_or_else(|_| "[]".into()),
     ])?;
     insert_rows(
         conn,
-        "INSERT INTO lum_group (org, id, label)",
+        "INSERT INTO lum_group (org, id, label, description, type_id, type_name)",
         &site.org,
-        2,
+        5,
         &site.groups,
         |stmt, at, g| {
             stmt.raw_bind_parameter(at, g.id)?;
-            stmt.raw_bind_parameter(at + 1, &g.label)
+            stmt.raw_bind_parameter(at + 1, &g.label)?;
+            stmt.raw_bind_parameter(at + 2, &g.description)?;
+            stmt.raw_bind_parameter(at + 3, g.group_type.as_ref().map(|t| t.id))?;
+            stmt.raw_bind_parameter(at + 4, g.group_type.as_ref().map(|t| t.name.as_str()))
         },
     )
 }
@@ -66,9 +70,9 @@ pub(crate) fn insert_constituents(
     insert_rows(
         conn,
         "INSERT INTO lum_cons (org, cons_id, member_id, primary_email, user_name, password, \
-         first_name, last_name, api_admin)",
+         first_name, last_name, api_admin, group_management)",
         &org,
-        8,
+        9,
         constituents,
         |stmt, at, c| {
             stmt.raw_bind_parameter(at, c.cons_id)?;
@@ -78,7 +82,8 @@ pub(crate) fn insert_constituents(
             stmt.raw_bind_parameter(at + 4, &c.password)?;
             stmt.raw_bind_parameter(at + 5, &c.first_name)?;
             stmt.raw_bind_parameter(at + 6, &c.last_name)?;
-            stmt.raw_bind_parameter(at + 7, c.api_admin)
+            stmt.raw_bind_parameter(at + 7, c.api_admin)?;
+            stmt.raw_bind_parameter(at + 8, c.group_management)
         },
     )?;
     let memberships: Vec<(i64, i64)> = constituents
@@ -110,10 +115,12 @@ pub(crate) fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<Site
     let site = conn
         .prepare_cached(
             "SELECT org, is_default, api_key, secondary_api_key, secret_key, ip_filter, \
-             other_cons_lookup, json_content_type, redirect_digest FROM lum_site WHERE org = ?1",
+             other_cons_lookup, json_content_type, redirect_digest, cors_domains FROM lum_site \
+             WHERE org = ?1",
         )?
         .query_row([org], |r| {
             let ip_filter: String = r.get(5)?;
+            let cors_domains: String = r.get(9)?;
             Ok(Site {
                 org: r.get(0)?,
                 default: r.get(1)?,
@@ -124,6 +131,7 @@ pub(crate) fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<Site
                 other_cons_lookup: r.get(6)?,
                 json_content_type: r.get(7)?,
                 redirect_digest: r.get(8)?,
+                cors_domains: serde_json::from_str(&cors_domains).unwrap_or_default(),
                 groups: Vec::new(),
                 generate: None,
                 constituents: Vec::new(),
@@ -134,11 +142,20 @@ pub(crate) fn site(conn: &Connection, org: &str) -> rusqlite::Result<Option<Site
         return Ok(None);
     };
     site.groups = conn
-        .prepare_cached("SELECT id, label FROM lum_group WHERE org = ?1 ORDER BY id")?
+        .prepare_cached(
+            "SELECT id, label, description, type_id, type_name FROM lum_group WHERE org = ?1 \
+             ORDER BY id",
+        )?
         .query_map([org], |r| {
+            let type_id: Option<i64> = r.get(3)?;
+            let type_name: Option<String> = r.get(4)?;
             Ok(LuminateGroup {
                 id: r.get(0)?,
                 label: r.get(1)?,
+                description: r.get(2)?,
+                group_type: type_id
+                    .zip(type_name)
+                    .map(|(id, name)| LuminateGroupType { id, name }),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -156,8 +173,8 @@ pub(crate) fn constituents_after(
     let mut people: Vec<Constituent> = conn
         .prepare_cached(
             "SELECT cons_id, member_id, primary_email, user_name, password, first_name, \
-             last_name, api_admin FROM lum_cons WHERE org = ?1 AND cons_id > ?2 \
-             ORDER BY cons_id LIMIT ?3",
+             last_name, api_admin, group_management FROM lum_cons \
+             WHERE org = ?1 AND cons_id > ?2 ORDER BY cons_id LIMIT ?3",
         )?
         .query_map(params![org, after, limit as i64], |r| {
             Ok(Constituent {
@@ -169,6 +186,7 @@ pub(crate) fn constituents_after(
                 first_name: r.get(5)?,
                 last_name: r.get(6)?,
                 api_admin: r.get(7)?,
+                group_management: r.get(8)?,
                 groups: Vec::new(),
             })
         })?

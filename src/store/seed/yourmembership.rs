@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::seed::{Client, GroupType, Member, MemberGroup, YmGroup};
+use crate::seed::{Client, GroupSettings, GroupType, Member, MemberGroup, YmGroup};
 
 use super::insert_rows;
 
@@ -46,16 +46,33 @@ pub(crate) fn insert_client(conn: &Connection, c: &Client) -> rusqlite::Result<(
     )?;
     insert_rows(
         conn,
-        "INSERT INTO ym_group (client_id, id, code, name, type_id, join_option)",
+        "INSERT INTO ym_group (client_id, id, code, name, type_id, join_option, active, hidden, \
+         accessibility, membership, messaging, send_newsletter, enable_feed, \
+         admin_can_export_members, photo_approval, email_options_admin, email_options_member, \
+         short_description, welcome_content)",
         &c.client_id,
-        5,
+        18,
         &c.groups,
         |stmt, at, g| {
+            let s = &g.settings;
             stmt.raw_bind_parameter(at, g.id)?;
             stmt.raw_bind_parameter(at + 1, &g.code)?;
             stmt.raw_bind_parameter(at + 2, &g.name)?;
             stmt.raw_bind_parameter(at + 3, g.type_id)?;
-            stmt.raw_bind_parameter(at + 4, &g.join_option)
+            stmt.raw_bind_parameter(at + 4, &g.join_option)?;
+            stmt.raw_bind_parameter(at + 5, s.active)?;
+            stmt.raw_bind_parameter(at + 6, s.hidden)?;
+            stmt.raw_bind_parameter(at + 7, s.accessibility)?;
+            stmt.raw_bind_parameter(at + 8, s.membership)?;
+            stmt.raw_bind_parameter(at + 9, s.messaging)?;
+            stmt.raw_bind_parameter(at + 10, s.send_newsletter)?;
+            stmt.raw_bind_parameter(at + 11, s.enable_feed)?;
+            stmt.raw_bind_parameter(at + 12, s.admin_can_export_members)?;
+            stmt.raw_bind_parameter(at + 13, s.photo_approval)?;
+            stmt.raw_bind_parameter(at + 14, s.email_options_admin)?;
+            stmt.raw_bind_parameter(at + 15, s.email_options_member)?;
+            stmt.raw_bind_parameter(at + 16, &s.short_description)?;
+            stmt.raw_bind_parameter(at + 17, &s.welcome_content)
         },
     )?;
     let mut insert_title = conn
@@ -170,8 +187,10 @@ pub(crate) fn client(conn: &Connection, client_id: i64) -> rusqlite::Result<Opti
         .collect::<rusqlite::Result<_>>()?;
     client.groups = conn
         .prepare_cached(
-            "SELECT id, code, name, type_id, join_option FROM ym_group WHERE client_id = ?1 \
-             ORDER BY id",
+            "SELECT id, code, name, type_id, join_option, active, hidden, accessibility, \
+             membership, messaging, send_newsletter, enable_feed, admin_can_export_members, \
+             photo_approval, email_options_admin, email_options_member, short_description, \
+             welcome_content FROM ym_group WHERE client_id = ?1 ORDER BY id",
         )?
         .query_map([client_id], |r| {
             Ok(YmGroup {
@@ -180,6 +199,21 @@ pub(crate) fn client(conn: &Connection, client_id: i64) -> rusqlite::Result<Opti
                 name: r.get(2)?,
                 type_id: r.get(3)?,
                 join_option: r.get(4)?,
+                settings: GroupSettings {
+                    active: r.get(5)?,
+                    hidden: r.get(6)?,
+                    accessibility: r.get(7)?,
+                    membership: r.get(8)?,
+                    messaging: r.get(9)?,
+                    send_newsletter: r.get(10)?,
+                    enable_feed: r.get(11)?,
+                    admin_can_export_members: r.get(12)?,
+                    photo_approval: r.get(13)?,
+                    email_options_admin: r.get(14)?,
+                    email_options_member: r.get(15)?,
+                    short_description: r.get(16)?,
+                    welcome_content: r.get(17)?,
+                },
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
