@@ -538,44 +538,69 @@ impl SeedPlan {
                 let mut hasher = Sha256::new();
                 let mut names = Vec::with_capacity(unread.len());
                 for source in unread {
-                    let (name, bytes) = match source {
-                        Unread::Builtin { name, text } => (
-                            format!("builtin:{name}"),
-                            std::borrow::Cow::Borrowed(text.as_bytes()),
-                        ),
+                    let (name, streamed) = match &source {
+                        Unread::Builtin { name, text } => {
+                            hasher.update(text.as_bytes());
+                            let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
+                            (
+                                format!("builtin:{name}"),
+                                stream::feed_from(&mut de, separate.0, generate),
+                            )
+                        }
                         Unread::File(path) => {
-                            let bytes = std::fs::read(&path).map_err(|e| {
+                            let cannot = |e: std::io::Error| {
                                 FeedError::Seed(err(
                                     "",
                                     format!("cannot read {}: {e}", path.display()),
                                 ))
-                            })?;
-                            (path.display().to_string(), std::borrow::Cow::Owned(bytes))
+                            };
+                            // Read as it is parsed: the file is never in memory whole.
+                            let file = std::fs::File::open(path).map_err(cannot)?;
+                            let mut reader = std::io::BufReader::with_capacity(
+                                1 << 20,
+                                Hashing {
+                                    inner: file,
+                                    hasher: &mut hasher,
+                                },
+                            );
+                            let mut de = serde_json::Deserializer::from_reader(&mut reader);
+                            let streamed = stream::feed_from(&mut de, separate.0, generate);
+                            // The digest covers the whole file, whatever follows the document.
+                            std::io::copy(&mut reader, &mut std::io::sink()).map_err(cannot)?;
+                            (path.display().to_string(), streamed)
                         }
                     };
-                    hasher.update(&bytes);
-                    if let Err(e) = stream::feed(&bytes, separate.0, generate) {
+                    if let Err(e) = streamed {
                         match FeedError::from(e) {
-                            FeedError::Seed(_) => match SeedDoc::parse(&bytes) {
-                                Err(exact) => {
-                                    return Err(FeedError::Seed(SeedError {
-                                        path: exact.path,
-                                        message: format!("{name}: {}", exact.message),
-                                    }))
-                                }
-                                // Only a collision of name hashes gets here: apply the parsed
-                                // document instead (it replaces the tenants the stream sent).
-                                Ok(doc) => doc
-                                    .feed(&mut separate, generate)
-                                    .map_err(FeedError::from)
-                                    .map_err(|e| match e {
-                                        FeedError::Seed(e) => FeedError::Seed(SeedError {
-                                            path: e.path,
-                                            message: format!("{name}: {}", e.message),
-                                        }),
-                                        sink => sink,
+                            FeedError::Seed(_) => {
+                                let bytes = match &source {
+                                    Unread::Builtin { text, .. } => text.as_bytes().to_vec(),
+                                    Unread::File(path) => std::fs::read(path).map_err(|e| {
+                                        FeedError::Seed(err(
+                                            "",
+                                            format!("cannot read {}: {e}", path.display()),
+                                        ))
                                     })?,
-                            },
+                                };
+                                let named = |e: SeedError| SeedError {
+                                    path: e.path,
+                                    message: format!("{name}: {}", e.message),
+                                };
+                                match SeedDoc::parse(&bytes) {
+                                    Err(exact) => return Err(FeedError::Seed(named(exact))),
+                                    // A collision of name hashes (or an unreadable file) gets
+                                    // here: apply the parsed document instead (it replaces the
+                                    // tenants the stream sent).
+                                    Ok(doc) => {
+                                        doc.feed(&mut separate, generate).map_err(|e| {
+                                            match FeedError::from(e) {
+                                                FeedError::Seed(e) => FeedError::Seed(named(e)),
+                                                sink => sink,
+                                            }
+                                        })?;
+                                    }
+                                }
+                            }
                             sink => return Err(sink),
                         }
                     }
@@ -588,6 +613,21 @@ impl SeedPlan {
                 })
             }
         }
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<'h, R> {
+    inner: R,
+    hasher: &'h mut sha2::Sha256,
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 

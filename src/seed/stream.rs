@@ -65,8 +65,23 @@ impl<S: Sink> Ctx<'_, S> {
 
 /// Stream one document's bytes to `sink`; `generate` applies to tenants without a section of
 /// their own.
+#[cfg(test)]
 pub(crate) fn feed<S: Sink>(
     bytes: &[u8],
+    sink: &mut S,
+    generate: Option<Generate>,
+) -> Result<(), StreamError<S::Error>> {
+    feed_from(
+        &mut serde_json::Deserializer::from_slice(bytes),
+        sink,
+        generate,
+    )
+}
+
+/// Stream one document, read by `de` (from bytes in memory, or from a file as it is read), to
+/// `sink`.
+pub(crate) fn feed_from<'de, R: serde_json::de::Read<'de>, S: Sink>(
+    de: &mut serde_json::Deserializer<R>,
     sink: &mut S,
     generate: Option<Generate>,
 ) -> Result<(), StreamError<S::Error>> {
@@ -75,9 +90,8 @@ pub(crate) fn feed<S: Sink>(
         generate,
         failure: None,
     };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
     // Like `SeedDoc::parse`, nothing after the document is looked at.
-    let parsed = DocSeed { ctx: &mut ctx }.deserialize(&mut de);
+    let parsed = DocSeed { ctx: &mut ctx }.deserialize(de);
     match parsed {
         Ok(()) => Ok(()),
         Err(e) => Err(ctx
