@@ -84,6 +84,21 @@ pub struct ServeArgs {
     #[arg(long = "seed", env = "MEMBERMOCK_SEED", value_delimiter = ',')]
     pub seeds: Vec<PathBuf>,
 
+    /// Add N generated people to every tenant of the seed that has no `"generate"` section of
+    /// its own (names, emails, ids and group memberships; the same seed number gives the same
+    /// people). Applied with the seed: not to an existing `--db` file.
+    #[arg(long, env = "MEMBERMOCK_GENERATE", value_name = "N")]
+    pub generate: Option<u64>,
+
+    /// Seed number of `--generate`.
+    #[arg(
+        long,
+        env = "MEMBERMOCK_GENERATE_SEED",
+        value_name = "S",
+        default_value_t = crate::seed::generate::DEFAULT_SEED
+    )]
+    pub generate_seed: u64,
+
     /// Believe `X-Forwarded-Proto` (behind a TLS-terminating proxy).
     #[arg(long, env = "MEMBERMOCK_TRUST_FORWARDED_PROTO")]
     pub trust_forwarded_proto: bool,

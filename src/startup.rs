@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::{self, ControlListen, LogFormat, ServeArgs, TlsListen};
-use crate::seed::Seed;
+use crate::seed::{Generate, SeedPlan};
 use crate::server::{run_with, Listeners, ServeOptions};
 use crate::state::AppState;
 use crate::store::{self, Opened, Store};
@@ -118,13 +118,24 @@ impl From<store::seed::ApplyError> for Error {
 /// Start everything the CLI asked for and serve until SIGTERM or Ctrl-C.
 pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let started = Instant::now();
-    let seed = if args.seeds.is_empty() {
-        Seed::demo()
-    } else {
-        Seed::load(&args.seeds)?
-    };
     let (store, opened) = Store::open(args.db.as_deref())?;
     let apply_seed = opened == Opened::New || args.reset;
+    if !apply_seed && (!args.seeds.is_empty() || args.generate.is_some()) {
+        tracing::warn!(
+            db = ?args.db,
+            "the database file exists, so --seed and --generate are not applied \
+             (--reset applies them again)"
+        );
+    }
+    let plan = if args.seeds.is_empty() {
+        SeedPlan::demo()
+    } else {
+        SeedPlan::files(&args.seeds)?
+    }
+    .with_generate(
+        args.generate
+            .map(|people| Generate::people(people, args.generate_seed)),
+    );
 
     let tls = match args.tls_listen {
         TlsListen::Off => None,
@@ -163,7 +174,22 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         control: config::ControlOptions::from_args(&args),
         ..config::Options::default()
     };
-    let state = AppState::new(store.clone(), seed, apply_seed, options, cert_pem).await?;
+    let state = match AppState::start(store.clone(), plan, apply_seed, options, cert_pem).await {
+        Ok(state) => state,
+        Err(e) => {
+            // A database file this start created holds nothing useful: without it, the next
+            // start seeds again instead of finding an empty "existing" file.
+            if let (Some(db), Opened::New) = (&args.db, opened) {
+                drop(store);
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut path = db.clone().into_os_string();
+                    path.push(suffix);
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            return Err(e);
+        }
+    };
 
     let banner = Banner {
         http: http.local_addr()?,

@@ -23,7 +23,7 @@ use crate::clock::OutOfRange;
 use crate::config::ControlListen;
 use crate::faults::FaultSpec;
 use crate::journal::Filter;
-use crate::seed::{SeedDoc, SeedError};
+use crate::seed::{SeedDoc, SeedError, SeedInfo};
 use crate::server::ControlListener;
 use crate::state::AppState;
 use crate::store::seed::ApplyError;
@@ -273,9 +273,22 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ControlErr
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "apis": Api::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
-        "seed": { "sources": state.seed.sources, "sha256": state.seed.sha256 },
+        "state": state.origin,
+        "seed": seed_info(&state.seed),
         "counts": counts,
     })))
+}
+
+/// The health endpoint's `seed`: sources, digest (`null` when unknown) and `generate`.
+fn seed_info(seed: &SeedInfo) -> Value {
+    let mut info = json!({
+        "sources": seed.sources,
+        "sha256": (!seed.sha256.is_empty()).then_some(&seed.sha256),
+    });
+    if let Some(g) = &seed.generate {
+        info["generate"] = json!(g);
+    }
+    info
 }
 
 async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
@@ -305,7 +318,7 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>,
     let now = state.clock.now();
     let applied = state
         .store
-        .write(move |tx| crate::store::seed::apply(tx, std::slice::from_ref(&doc), now))
+        .write(move |tx| crate::store::seed::apply(tx, vec![doc], now))
         .await?;
     state.invalidate_caches();
     match applied {
@@ -318,13 +331,33 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>,
     }
 }
 
-async fn state(State(state): State<AppState>) -> Result<Json<SeedDoc>, ControlError> {
-    let doc = state
-        .store
-        .call(|conn| crate::store::seed::dump(conn))
-        .await?;
-    Ok(Json(doc))
+/// The whole state as a seed document, streamed as it is read (see `store::seed::dump`).
+///
+/// **[choice]** A state of up to [`STATE_IN_ONE_PIECE`] bytes is answered whole, with a
+/// `Content-Length`, as it always was; a bigger one streams (chunked), so memory stays flat.
+async fn state(State(state): State<AppState>) -> Result<Response, ControlError> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let mut chunks = Box::pin(crate::store::seed::dump::stream(state.store.clone()));
+    // Failures before the answer starts are still error answers; later, the answer is cut off.
+    let mut head = Vec::new();
+    while head.len() <= STATE_IN_ONE_PIECE {
+        match chunks.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => return Ok(([(header::CONTENT_TYPE, "application/json")], head).into_response()),
+        }
+    }
+    let rest = chunks.inspect_err(|e| tracing::warn!(error = %e, "GET /_mock/state cut off"));
+    let body = axum::body::Body::from_stream(
+        futures_util::stream::once(
+            async move { Ok::<_, crate::store::StoreError>(Bytes::from(head)) },
+        )
+        .chain(rest),
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
+
+/// The largest state `GET /_mock/state` answers in one piece.
+const STATE_IN_ONE_PIECE: usize = 1 << 20;
 
 /// The journal, streamed from a snapshot: memory stays flat however long it is.
 async fn requests(

@@ -1,11 +1,14 @@
-//! Luminate Online in the seed document: sites (tenants), their groups and constituents, and
-//! the checks serde cannot express.
+//! Luminate Online in the seed document: sites (tenants), their groups and constituents, the
+//! checks serde cannot express, and the way a site goes to the store.
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{err, non_empty, unique, SeedError};
+use super::generate::{self, Generate};
+use super::{
+    err, non_empty, person_err, unique, At, FastSet, NameSet, Names, Piece, SeedError, Sink, BATCH,
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +50,10 @@ pub struct Site {
     pub cors_domains: Vec<String>,
     #[serde(default)]
     pub groups: Vec<LuminateGroup>,
+    /// Synthetic constituents to add after the declared ones (never in a state dump: they are
+    /// constituents like any other once applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate: Option<Generate>,
     #[serde(default)]
     pub constituents: Vec<Constituent>,
 }
@@ -129,9 +136,29 @@ pub struct Constituent {
 
 /// Reference and uniqueness checks of the luminate section.
 pub(crate) fn validate(lum: &LuminateSeed) -> Result<(), SeedError> {
-    let mut orgs = HashSet::new();
-    let mut defaults = 0;
+    let mut section = SectionCheck::default();
     for (si, site) in lum.sites.iter().enumerate() {
+        section.site(si, site)?;
+        let mut check = SiteCheck::new(si, Names::Exact);
+        check.groups(&site.groups)?;
+        for (ci, c) in site.constituents.iter().enumerate() {
+            check.constituent(At::Declared(ci), c)?;
+        }
+        check.finish()?;
+    }
+    Ok(())
+}
+
+/// What must hold across the sites of one document.
+#[derive(Debug, Default)]
+pub(crate) struct SectionCheck {
+    orgs: HashSet<String>,
+    defaults: usize,
+}
+
+impl SectionCheck {
+    /// A site's own fields (its groups and constituents are [`SiteCheck`]'s).
+    pub(crate) fn site(&mut self, si: usize, site: &Site) -> Result<(), SeedError> {
         let p = format!("luminate.sites[{si}]");
         non_empty(&format!("{p}.org"), &site.org)?;
         if !site
@@ -144,10 +171,15 @@ pub(crate) fn validate(lum: &LuminateSeed) -> Result<(), SeedError> {
                 "must be a URL path segment (letters, digits, - _ .)",
             ));
         }
-        unique(&mut orgs, site.org.as_str(), || format!("{p}.org"), "org")?;
+        unique(
+            &mut self.orgs,
+            site.org.clone(),
+            || format!("{p}.org"),
+            "org",
+        )?;
         if site.default {
-            defaults += 1;
-            if defaults > 1 {
+            self.defaults += 1;
+            if self.defaults > 1 {
                 return Err(err(format!("{p}.default"), "only one site can be default"));
             }
         }
@@ -158,8 +190,41 @@ pub(crate) fn validate(lum: &LuminateSeed) -> Result<(), SeedError> {
         for (i, domain) in site.cors_domains.iter().enumerate() {
             check_cors_domain(domain).map_err(|m| err(format!("{p}.cors_domains[{i}]"), m))?;
         }
-        let mut group_ids = HashSet::new();
-        for (gi, g) in site.groups.iter().enumerate() {
+        if let Some(g) = &site.generate {
+            g.check(&format!("{p}.generate"))?;
+        }
+        Ok(())
+    }
+}
+
+/// One site's groups and constituents, checked as they come: all at once from a parsed
+/// document, or one by one from a stream (where constituents may come before the groups they
+/// name; those references are checked when the groups arrive).
+#[derive(Debug)]
+pub(crate) struct SiteCheck {
+    p: String,
+    group_ids: Option<HashSet<i64>>,
+    /// References made before the groups were known: (who, position in their list, group).
+    pending: Vec<(At, usize, i64)>,
+    cons_ids: FastSet<i64>,
+    user_names: NameSet,
+}
+
+impl SiteCheck {
+    pub(crate) fn new(si: usize, names: Names) -> SiteCheck {
+        SiteCheck {
+            p: format!("luminate.sites[{si}]"),
+            group_ids: None,
+            pending: Vec::new(),
+            cons_ids: FastSet::default(),
+            user_names: NameSet::new(names),
+        }
+    }
+
+    pub(crate) fn groups(&mut self, groups: &[LuminateGroup]) -> Result<(), SeedError> {
+        let p = &self.p;
+        let mut group_ids = HashSet::with_capacity(groups.len());
+        for (gi, g) in groups.iter().enumerate() {
             if g.id <= 0 {
                 return Err(err(format!("{p}.groups[{gi}].id"), "must be positive"));
             }
@@ -170,36 +235,261 @@ pub(crate) fn validate(lum: &LuminateSeed) -> Result<(), SeedError> {
                 "group id",
             )?;
         }
-        let mut cons_ids = HashSet::new();
-        let mut user_names = HashSet::new();
-        for (ci, c) in site.constituents.iter().enumerate() {
-            let cp = format!("{p}.constituents[{ci}]");
-            if c.cons_id <= 0 {
-                return Err(err(format!("{cp}.cons_id"), "must be positive"));
-            }
-            unique(
-                &mut cons_ids,
-                c.cons_id,
-                || format!("{cp}.cons_id"),
-                "cons_id",
-            )?;
-            if let Some(name) = &c.user_name {
-                unique(
-                    &mut user_names,
-                    name.to_lowercase(),
-                    || format!("{cp}.user_name"),
-                    "user_name",
-                )?;
-            }
-            let mut mine = HashSet::new();
-            for (gi, gid) in c.groups.iter().enumerate() {
-                let gp = format!("{cp}.groups[{gi}]");
-                if !group_ids.contains(gid) {
-                    return Err(err(gp, format!("no group {gid} in this site")));
-                }
-                unique(&mut mine, *gid, || gp.clone(), "group")?;
+        for (at, gi, gid) in std::mem::take(&mut self.pending) {
+            if !group_ids.contains(&gid) {
+                return Err(self.no_group(at, gi, gid));
             }
         }
+        self.group_ids = Some(group_ids);
+        Ok(())
+    }
+
+    fn no_group(&self, at: At, gi: usize, gid: i64) -> SeedError {
+        person_err(
+            &self.p,
+            "constituents",
+            at,
+            &format!(".groups[{gi}]"),
+            format!("no group {gid} in this site"),
+        )
+    }
+
+    pub(crate) fn constituent(&mut self, at: At, c: &Constituent) -> Result<(), SeedError> {
+        if c.cons_id <= 0 {
+            return Err(person_err(
+                &self.p,
+                "constituents",
+                at,
+                ".cons_id",
+                "must be positive",
+            ));
+        }
+        if !self.cons_ids.insert(c.cons_id) {
+            return Err(person_err(
+                &self.p,
+                "constituents",
+                at,
+                ".cons_id",
+                "duplicate cons_id",
+            ));
+        }
+        if let Some(name) = &c.user_name {
+            if !self.user_names.insert(name, true) {
+                return Err(person_err(
+                    &self.p,
+                    "constituents",
+                    at,
+                    ".user_name",
+                    "duplicate user_name",
+                ));
+            }
+        }
+        for (gi, gid) in c.groups.iter().enumerate() {
+            match &self.group_ids {
+                Some(ids) if !ids.contains(gid) => return Err(self.no_group(at, gi, *gid)),
+                Some(_) => {}
+                None => self.pending.push((at, gi, *gid)),
+            }
+            if c.groups[..gi].contains(gid) {
+                return Err(person_err(
+                    &self.p,
+                    "constituents",
+                    at,
+                    &format!(".groups[{gi}]"),
+                    "duplicate group",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A generated constituent: generated people differ from each other by construction (ids
+    /// after the declared ones, the id in the user name), so only a clash with a declared one
+    /// is possible, and they are not remembered.
+    pub(crate) fn generated(&self, k: u64, c: &Constituent) -> Result<(), SeedError> {
+        let at = At::Generated(k);
+        if self.cons_ids.contains(&c.cons_id) {
+            return Err(person_err(
+                &self.p,
+                "constituents",
+                at,
+                ".cons_id",
+                "duplicate cons_id",
+            ));
+        }
+        if let Some(name) = &c.user_name {
+            if self.user_names.contains(name, true) {
+                return Err(person_err(
+                    &self.p,
+                    "constituents",
+                    at,
+                    ".user_name",
+                    "duplicate user_name",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The end of the site: references to groups never declared fail here.
+    pub(crate) fn finish(mut self) -> Result<(), SeedError> {
+        if self.group_ids.is_none() {
+            self.groups(&[])?;
+        }
+        Ok(())
+    }
+}
+
+/// A site on its way to the store: [`Piece::SiteOpen`], then its head and constituents in
+/// either order, then the generated constituents. Every record is checked as it passes.
+pub(crate) struct SiteFeed {
+    si: usize,
+    org: String,
+    check: SiteCheck,
+    batch: Vec<Constituent>,
+    max_cons_id: i64,
+    /// `--generate`, unless the site has its own section; then the site's groups to join.
+    generate: Option<Generate>,
+    group_ids: Vec<i64>,
+}
+
+impl SiteFeed {
+    pub(crate) fn open<S: Sink>(
+        sink: &mut S,
+        si: usize,
+        org: String,
+        generate: Option<Generate>,
+        names: Names,
+    ) -> Result<SiteFeed, S::Error> {
+        sink.put(Piece::SiteOpen { org: org.clone() })?;
+        Ok(SiteFeed {
+            si,
+            org,
+            check: SiteCheck::new(si, names),
+            batch: Vec::new(),
+            max_cons_id: 0,
+            generate,
+            group_ids: Vec::new(),
+        })
+    }
+
+    /// The site's own fields and groups (its `constituents` are ignored: they come one by one).
+    pub(crate) fn head<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        section: &mut SectionCheck,
+        mut site: Site,
+    ) -> Result<(), S::Error> {
+        section.site(self.si, &site)?;
+        if site.org != self.org {
+            return Err(err(
+                format!("luminate.sites[{}].org", self.si),
+                "the org changed while the site was read",
+            )
+            .into());
+        }
+        if let Some(g) = site.generate.take() {
+            self.generate = Some(g);
+        }
+        if let Some(g) = self.generate {
+            let after = site
+                .groups
+                .iter()
+                .map(|g| g.id)
+                .max()
+                .unwrap_or(0)
+                .max(1000);
+            for j in 0..g.groups {
+                site.groups.push(LuminateGroup {
+                    id: after + 1 + j as i64,
+                    label: Generate::group_label(j),
+                    description: None,
+                    group_type: None,
+                });
+            }
+        }
+        self.check.groups(&site.groups)?;
+        self.group_ids = site.groups.iter().map(|g| g.id).collect();
+        site.constituents = Vec::new();
+        sink.put(Piece::SiteHead(Box::new(site)))
+    }
+
+    pub(crate) fn constituent<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        at: At,
+        c: Constituent,
+    ) -> Result<(), S::Error> {
+        self.check.constituent(at, &c)?;
+        self.max_cons_id = self.max_cons_id.max(c.cons_id);
+        self.push(sink, c)
+    }
+
+    fn push<S: Sink>(&mut self, sink: &mut S, c: Constituent) -> Result<(), S::Error> {
+        self.batch.push(c);
+        if self.batch.len() >= BATCH {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            sink.put(Piece::Constituents(full))?;
+        }
+        Ok(())
+    }
+
+    /// After the head and every declared constituent: the generated ones, then the last checks.
+    pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
+        if let Some(g) = self.generate {
+            // **[choice]** Generated cons_ids follow the site's highest, from 1000001 on.
+            let first = self.max_cons_id.max(1_000_000) + 1;
+            for k in 0..g.people {
+                let c = generated_constituent(&g, k, first + k as i64, &self.group_ids);
+                self.check.generated(k, &c)?;
+                self.push(sink, c)?;
+            }
+        }
+        if !self.batch.is_empty() {
+            sink.put(Piece::Constituents(std::mem::take(&mut self.batch)))?;
+        }
+        self.check.finish()?;
+        Ok(())
+    }
+}
+
+/// Constituent `k` of a population, with its cons_id, in some of the site's groups.
+pub fn generated_constituent(g: &Generate, k: u64, cons_id: i64, group_ids: &[i64]) -> Constituent {
+    let mut person = g.person(k);
+    let groups = person
+        .groups(group_ids.len())
+        .into_iter()
+        .map(|at| group_ids[at])
+        .collect();
+    Constituent {
+        cons_id,
+        member_id: Some(format!("M-{cons_id}")),
+        primary_email: Some(person.email(cons_id)),
+        user_name: Some(person.handle(cons_id)),
+        password: Some(generate::PASSWORD.to_string()),
+        first_name: Some(person.first.to_string()),
+        last_name: Some(person.last.to_string()),
+        api_admin: false,
+        group_management: None,
+        groups,
+    }
+}
+
+/// The section, whole, to the store (a parsed document).
+pub(crate) fn feed<S: Sink>(
+    lum: LuminateSeed,
+    sink: &mut S,
+    generate: Option<Generate>,
+) -> Result<(), S::Error> {
+    let mut section = SectionCheck::default();
+    for (si, mut site) in lum.sites.into_iter().enumerate() {
+        let constituents = std::mem::take(&mut site.constituents);
+        let mut feed = SiteFeed::open(sink, si, site.org.clone(), generate, Names::Exact)?;
+        feed.head(sink, &mut section, site)?;
+        for (ci, c) in constituents.into_iter().enumerate() {
+            feed.constituent(sink, At::Declared(ci), c)?;
+        }
+        feed.finish(sink)?;
     }
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! YourMembership in the seed document: clients (tenants), their group types, groups and
-//! members, and the checks serde cannot express.
+//! members, the checks serde cannot express, and the way a client goes to the store.
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{err, non_empty, unique, SeedError};
+use super::generate::{self, Generate};
+use super::{
+    err, non_empty, person_err, unique, At, FastSet, NameSet, Names, Piece, SeedError, Sink, BATCH,
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +30,9 @@ pub struct Client {
     /// Representative titles known to the client (titles named by members are added).
     #[serde(default)]
     pub rep_titles: Vec<String>,
+    /// Synthetic members to add after the declared ones (never in a state dump).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate: Option<Generate>,
     #[serde(default)]
     pub members: Vec<Member>,
 }
@@ -186,14 +192,35 @@ fn snake(name: &str) -> String {
 
 /// Reference and uniqueness checks of the yourmembership section.
 pub(crate) fn validate(ym: &YourMembershipSeed) -> Result<(), SeedError> {
-    let mut client_ids = HashSet::new();
+    let mut section = SectionCheck::default();
     for (ci, c) in ym.clients.iter().enumerate() {
+        section.client(ci, c)?;
+        let mut check = ClientCheck::new(ci, Names::Exact);
+        check.groups(&c.groups)?;
+        for (mi, m) in c.members.iter().enumerate() {
+            check.member(At::Declared(mi), m)?;
+        }
+        check.finish()?;
+    }
+    Ok(())
+}
+
+/// What must hold across the clients of one document.
+#[derive(Debug, Default)]
+pub(crate) struct SectionCheck {
+    client_ids: HashSet<i64>,
+}
+
+impl SectionCheck {
+    /// A client's own fields, group types, groups and titles (its members are
+    /// [`ClientCheck`]'s).
+    pub(crate) fn client(&mut self, ci: usize, c: &Client) -> Result<(), SeedError> {
         let p = format!("yourmembership.clients[{ci}]");
         if c.client_id <= 0 {
             return Err(err(format!("{p}.client_id"), "must be positive"));
         }
         unique(
-            &mut client_ids,
+            &mut self.client_ids,
             c.client_id,
             || format!("{p}.client_id"),
             "client_id",
@@ -247,68 +274,342 @@ pub(crate) fn validate(ym: &YourMembershipSeed) -> Result<(), SeedError> {
                 "title",
             )?;
         }
-        let mut member_ids = HashSet::new();
-        let mut usernames = HashSet::new();
-        for (mi, m) in c.members.iter().enumerate() {
-            let mp = format!("{p}.members[{mi}]");
-            if m.member_id <= 0 {
-                return Err(err(format!("{mp}.member_id"), "must be positive"));
-            }
-            unique(
-                &mut member_ids,
-                m.member_id,
-                || format!("{mp}.member_id"),
-                "member_id",
-            )?;
-            non_empty(&format!("{mp}.username"), &m.username)?;
-            unique(
-                &mut usernames,
-                m.username.to_lowercase(),
-                || format!("{mp}.username"),
-                "username",
-            )?;
-            let mut primaries = 0;
-            let mut mine = HashSet::new();
-            for (gi, g) in m.groups.iter().enumerate() {
-                let gp = format!("{mp}.groups[{gi}]");
-                if !codes.contains(&g.code.to_lowercase()) {
-                    return Err(err(
-                        format!("{gp}.code"),
-                        format!("no group with code `{}` in this client", g.code),
-                    ));
-                }
-                unique(
-                    &mut mine,
-                    g.code.to_lowercase(),
-                    || format!("{gp}.code"),
-                    "group",
-                )?;
-                if g.primary {
-                    if !g.member {
-                        return Err(err(
-                            format!("{gp}.primary"),
-                            "a primary group needs \"member\": true",
-                        ));
-                    }
-                    primaries += 1;
-                    if primaries > 1 {
-                        return Err(err(
-                            format!("{gp}.primary"),
-                            "only one primary group per member",
-                        ));
-                    }
-                }
-                if let Some(t) = &g.rep_title {
-                    non_empty(&format!("{gp}.rep_title"), t)?;
-                }
-                if !g.member && !g.admin && g.rep_title.is_none() {
-                    return Err(err(
-                        gp,
-                        "a group relationship needs member, admin or rep_title",
-                    ));
-                }
+        if let Some(g) = &c.generate {
+            g.check(&format!("{p}.generate"))?;
+        }
+        Ok(())
+    }
+}
+
+/// One client's members, checked as they come (see `luminate::SiteCheck`).
+#[derive(Debug)]
+pub(crate) struct ClientCheck {
+    p: String,
+    /// Group codes in lower case.
+    codes: Option<HashSet<String>>,
+    pending: Vec<(At, usize, String)>,
+    member_ids: FastSet<i64>,
+    usernames: NameSet,
+}
+
+impl ClientCheck {
+    pub(crate) fn new(ci: usize, names: Names) -> ClientCheck {
+        ClientCheck {
+            p: format!("yourmembership.clients[{ci}]"),
+            codes: None,
+            pending: Vec::new(),
+            member_ids: FastSet::default(),
+            usernames: NameSet::new(names),
+        }
+    }
+
+    fn member_err(&self, at: At, field: &str, message: impl Into<String>) -> SeedError {
+        person_err(&self.p, "members", at, field, message)
+    }
+
+    fn no_group(&self, at: At, gi: usize, code: &str) -> SeedError {
+        self.member_err(
+            at,
+            &format!(".groups[{gi}].code"),
+            format!("no group with code `{code}` in this client"),
+        )
+    }
+
+    /// The groups members may name (checked themselves by [`SectionCheck::client`]).
+    pub(crate) fn groups(&mut self, groups: &[YmGroup]) -> Result<(), SeedError> {
+        let codes: HashSet<String> = groups.iter().map(|g| g.code.to_lowercase()).collect();
+        for (at, gi, code) in std::mem::take(&mut self.pending) {
+            if !codes.contains(&code.to_lowercase()) {
+                return Err(self.no_group(at, gi, &code));
             }
         }
+        self.codes = Some(codes);
+        Ok(())
+    }
+
+    pub(crate) fn member(&mut self, at: At, m: &Member) -> Result<(), SeedError> {
+        if m.member_id <= 0 {
+            return Err(self.member_err(at, ".member_id", "must be positive"));
+        }
+        if !self.member_ids.insert(m.member_id) {
+            return Err(self.member_err(at, ".member_id", "duplicate member_id"));
+        }
+        if m.username.trim().is_empty() {
+            return Err(self.member_err(at, ".username", "must not be empty"));
+        }
+        if !self.usernames.insert(&m.username, true) {
+            return Err(self.member_err(at, ".username", "duplicate username"));
+        }
+        let mut primaries = 0;
+        for (gi, g) in m.groups.iter().enumerate() {
+            let code = g.code.to_lowercase();
+            match &self.codes {
+                Some(codes) if !codes.contains(&code) => return Err(self.no_group(at, gi, &g.code)),
+                Some(_) => {}
+                None => self.pending.push((at, gi, g.code.clone())),
+            }
+            if m.groups[..gi]
+                .iter()
+                .any(|other| other.code.to_lowercase() == code)
+            {
+                return Err(self.member_err(at, &format!(".groups[{gi}].code"), "duplicate group"));
+            }
+            if g.primary {
+                if !g.member {
+                    return Err(self.member_err(
+                        at,
+                        &format!(".groups[{gi}].primary"),
+                        "a primary group needs \"member\": true",
+                    ));
+                }
+                primaries += 1;
+                if primaries > 1 {
+                    return Err(self.member_err(
+                        at,
+                        &format!(".groups[{gi}].primary"),
+                        "only one primary group per member",
+                    ));
+                }
+            }
+            if let Some(t) = &g.rep_title {
+                if t.trim().is_empty() {
+                    return Err(self.member_err(
+                        at,
+                        &format!(".groups[{gi}].rep_title"),
+                        "must not be empty",
+                    ));
+                }
+            }
+            if !g.member && !g.admin && g.rep_title.is_none() {
+                return Err(self.member_err(
+                    at,
+                    &format!(".groups[{gi}]"),
+                    "a group relationship needs member, admin or rep_title",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A generated member: only a clash with a declared one is possible (see
+    /// `luminate::SiteCheck::generated`), and generated members are not remembered.
+    pub(crate) fn generated(&self, k: u64, m: &Member) -> Result<(), SeedError> {
+        let at = At::Generated(k);
+        if self.member_ids.contains(&m.member_id) {
+            return Err(self.member_err(at, ".member_id", "duplicate member_id"));
+        }
+        if self.usernames.contains(&m.username, true) {
+            return Err(self.member_err(at, ".username", "duplicate username"));
+        }
+        Ok(())
+    }
+
+    /// The end of the client: references to groups never declared fail here.
+    pub(crate) fn finish(mut self) -> Result<(), SeedError> {
+        if self.codes.is_none() {
+            self.groups(&[])?;
+        }
+        Ok(())
+    }
+}
+
+/// A client on its way to the store (see `luminate::SiteFeed`).
+pub(crate) struct ClientFeed {
+    ci: usize,
+    client_id: i64,
+    check: ClientCheck,
+    batch: Vec<Member>,
+    max_member_id: i64,
+    generate: Option<Generate>,
+    codes: Vec<String>,
+}
+
+impl ClientFeed {
+    /// The client's id and groups must be known: the stored client with the id goes, and
+    /// members join groups by code.
+    pub(crate) fn open<S: Sink>(
+        sink: &mut S,
+        ci: usize,
+        client_id: i64,
+        groups: Vec<YmGroup>,
+        generate: Option<Generate>,
+        names: Names,
+    ) -> Result<ClientFeed, S::Error> {
+        let mut check = ClientCheck::new(ci, names);
+        check.groups(&groups)?;
+        sink.put(Piece::ClientOpen { client_id, groups })?;
+        Ok(ClientFeed {
+            ci,
+            client_id,
+            check,
+            batch: Vec::new(),
+            max_member_id: 0,
+            generate,
+            codes: Vec::new(),
+        })
+    }
+
+    pub(crate) fn head<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        section: &mut SectionCheck,
+        mut client: Client,
+    ) -> Result<(), S::Error> {
+        section.client(self.ci, &client)?;
+        if client.client_id != self.client_id {
+            return Err(err(
+                format!("yourmembership.clients[{}].client_id", self.ci),
+                "the client_id changed while the client was read",
+            )
+            .into());
+        }
+        if let Some(g) = client.generate.take() {
+            self.generate = Some(g);
+        }
+        if let Some(g) = self.generate.filter(|g| g.groups > 0) {
+            let type_id = client.group_types.iter().map(|t| t.id).max().unwrap_or(0) + 1;
+            // After the client's own types, in whole numbers.
+            let sort_index = client
+                .group_types
+                .iter()
+                .map(|t| t.sort_index)
+                .fold(0.0, f64::max)
+                .floor()
+                + 1.0;
+            client.group_types.push(GroupType {
+                id: type_id,
+                name: "Generated".into(),
+                sort_index,
+            });
+            let after = client
+                .groups
+                .iter()
+                .map(|g| g.id)
+                .max()
+                .unwrap_or(0)
+                .max(1000);
+            for j in 0..g.groups {
+                let next = after + 1 + j as i64;
+                client.groups.push(YmGroup {
+                    id: next,
+                    code: format!("G{next}"),
+                    name: Generate::group_label(j),
+                    type_id,
+                    join_option: default_join_option(),
+                    settings: GroupSettings::default(),
+                });
+            }
+            section_recheck_generated(&client, self.ci)?;
+        }
+        self.check.groups(&client.groups)?;
+        self.codes = client.groups.iter().map(|g| g.code.clone()).collect();
+        client.members = Vec::new();
+        sink.put(Piece::ClientHead(Box::new(client)))
+    }
+
+    pub(crate) fn member<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        at: At,
+        m: Member,
+    ) -> Result<(), S::Error> {
+        self.check.member(at, &m)?;
+        self.max_member_id = self.max_member_id.max(m.member_id);
+        self.push(sink, m)
+    }
+
+    fn push<S: Sink>(&mut self, sink: &mut S, m: Member) -> Result<(), S::Error> {
+        self.batch.push(m);
+        if self.batch.len() >= BATCH {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            sink.put(Piece::Members(full))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
+        if let Some(g) = self.generate {
+            // Generated member ids follow the client's highest, from 1000001 on.
+            let first = self.max_member_id.max(1_000_000) + 1;
+            for k in 0..g.people {
+                let m = generated_member(&g, k, first + k as i64, &self.codes);
+                self.check.generated(k, &m)?;
+                self.push(sink, m)?;
+            }
+        }
+        if !self.batch.is_empty() {
+            sink.put(Piece::Members(std::mem::take(&mut self.batch)))?;
+        }
+        self.check.finish()?;
+        Ok(())
+    }
+}
+
+/// Generated groups get codes `G<id>`: they must not clash with the client's own codes.
+fn section_recheck_generated(client: &Client, ci: usize) -> Result<(), SeedError> {
+    let mut codes = HashSet::new();
+    for (gi, g) in client.groups.iter().enumerate() {
+        if !codes.insert(g.code.to_lowercase()) {
+            return Err(err(
+                format!("yourmembership.clients[{ci}].generate"),
+                format!("generated group code `{}` is taken (groups[{gi}])", g.code),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Member `k` of a population, with its member id, in some of the client's groups (the first
+/// is primary).
+pub fn generated_member(g: &Generate, k: u64, member_id: i64, codes: &[String]) -> Member {
+    let mut person = g.person(k);
+    let groups = person
+        .groups(codes.len())
+        .into_iter()
+        .enumerate()
+        .map(|(i, at)| MemberGroup {
+            code: codes[at].clone(),
+            member: true,
+            primary: i == 0,
+            status: GroupMemberStatus::Joined,
+            admin: false,
+            rep_title: None,
+        })
+        .collect();
+    Member {
+        member_id,
+        username: person.handle(member_id),
+        password: generate::PASSWORD.to_string(),
+        email: Some(person.email(member_id)),
+        first_name: Some(person.first.to_string()),
+        last_name: Some(person.last.to_string()),
+        status: MemberStatus::Active,
+        groups,
+    }
+}
+
+/// The section, whole, to the store (a parsed document).
+pub(crate) fn feed<S: Sink>(
+    ym: YourMembershipSeed,
+    sink: &mut S,
+    generate: Option<Generate>,
+) -> Result<(), S::Error> {
+    let mut section = SectionCheck::default();
+    for (ci, mut client) in ym.clients.into_iter().enumerate() {
+        let members = std::mem::take(&mut client.members);
+        let mut feed = ClientFeed::open(
+            sink,
+            ci,
+            client.client_id,
+            client.groups.clone(),
+            generate,
+            Names::Exact,
+        )?;
+        feed.head(sink, &mut section, client)?;
+        for (mi, m) in members.into_iter().enumerate() {
+            feed.member(sink, At::Declared(mi), m)?;
+        }
+        feed.finish(sink)?;
     }
     Ok(())
 }

@@ -5,8 +5,10 @@
 //! success is answered only after its transaction committed.
 //!
 //! SQL lives here, grouped per vendor: the API's queries in `luminate.rs`, `smarteru.rs`,
-//! `yourmembership.rs`, the seed's apply and dump halves in `seed/<vendor>.rs`; parameters are
-//! always bound. The schema is built by append-only migrations keyed on `PRAGMA user_version`;
+//! `yourmembership.rs`; the seed's apply and dump halves in `seed/<vendor>.rs`, with the one
+//! writer of seed data (`seed::Loader`), the start-up bulk load (`seed/bulk.rs`) and the
+//! streamed state document (`seed/dump.rs`) beside them. Parameters are always bound. The
+//! schema is built by append-only migrations keyed on `PRAGMA user_version`;
 //! `bookkeeping.sql` keeps row counts by trigger, so `/_mock/health` costs the same at a
 //! million people as at ten.
 //!
@@ -45,6 +47,8 @@ use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use crate::seed::{FeedError, SeedInfo, SeedPlan};
+
 /// Append-only: never edit a migration that has shipped; add a new one at the end.
 const MIGRATIONS: &[&str] = &[
     concat!(
@@ -67,6 +71,9 @@ pub enum StoreError {
     Io(std::io::Error),
     /// The store thread is gone (only after a panic it could not survive, or at exit).
     Closed,
+    /// A reading in several steps found the data changed between them (see
+    /// `seed::dump`).
+    Changed,
 }
 
 impl fmt::Display for StoreError {
@@ -75,6 +82,7 @@ impl fmt::Display for StoreError {
             StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
             StoreError::Io(e) => write!(f, "{e}"),
             StoreError::Closed => write!(f, "the store is closed"),
+            StoreError::Changed => write!(f, "the state changed while it was being read"),
         }
     }
 }
@@ -118,7 +126,16 @@ impl Place {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot create the temporary database in {} ({e}): set TMPDIR to a \
+                     writable folder, or use --db",
+                    base.display()
+                ),
+            )
+        })?;
         let file = dir.join("state.db");
         Ok(Place::Temp { dir, file })
     }
@@ -187,11 +204,36 @@ pub struct StoreThread {
     /// Moves when the connection is replaced (`reset`), so a reader taking several steps can
     /// tell the state it began on is gone.
     epoch: u64,
+    /// The WAL size that next earns a warning, and jobs until the next look at it.
+    wal_warning: WalWarning,
+}
+
+/// **[choice]** The WAL keeps every write since the startup state (see the module doc), so it
+/// only grows until `reset` or a clean stop; a warning at 256 MiB, then at every doubling,
+/// says so. Looked at every 1024 jobs: a file size, no SQLite work.
+struct WalWarning {
+    next: u64,
+    countdown: u32,
+}
+
+impl WalWarning {
+    const FIRST: u64 = 256 << 20;
+
+    fn new() -> WalWarning {
+        WalWarning {
+            next: Self::FIRST,
+            countdown: 1024,
+        }
+    }
 }
 
 impl StoreThread {
     pub fn conn(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    pub fn conn_ref(&self) -> &Connection {
+        &self.conn
     }
 
     pub fn epoch(&self) -> u64 {
@@ -206,6 +248,7 @@ impl StoreThread {
         let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         old.close().map_err(|(_, e)| e)?;
         self.epoch += 1;
+        self.wal_warning = WalWarning::new();
         for companion in self.place.companions() {
             match std::fs::remove_file(&companion) {
                 Ok(()) => {}
@@ -215,6 +258,61 @@ impl StoreThread {
         }
         self.conn = connect(&self.place)?;
         Ok(())
+    }
+
+    /// Start again from a new, empty database file (migrated): for a bulk load, or after one
+    /// failed.
+    pub(crate) fn recreate(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        old.close().map_err(|(_, e)| e)?;
+        self.epoch += 1;
+        let file = self.place.file().to_path_buf();
+        for path in std::iter::once(file).chain(self.place.companions()) {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.conn = connect(&self.place)?;
+        migrate(&self.conn)?;
+        Ok(())
+    }
+
+    /// An empty database for a bulk load: this one if it holds nothing, else a new one.
+    pub(crate) fn make_empty(&mut self) -> Result<(), StoreError> {
+        let holds_data: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM mm_count WHERE name <> 'generation' AND n <> 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        if holds_data {
+            self.recreate()?;
+        }
+        Ok(())
+    }
+
+    /// After a job: now and then, whether the WAL has grown past the next warning.
+    fn watch_wal(&mut self) {
+        self.wal_warning.countdown -= 1;
+        if self.wal_warning.countdown > 0 {
+            return;
+        }
+        self.wal_warning.countdown = 1024;
+        let [wal, _] = self.place.companions();
+        let size = std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0);
+        if size >= self.wal_warning.next {
+            tracing::warn!(
+                wal_mib = size >> 20,
+                "the writes since start take this much disk in the WAL; POST /_mock/reset \
+                 (or, with --db, a restart) gives it back"
+            );
+            while self.wal_warning.next <= size {
+                self.wal_warning.next *= 2;
+            }
+        }
     }
 
     /// At exit: a `--db` file gets everything checkpointed into it; a temporary one goes.
@@ -305,6 +403,7 @@ impl Store {
             conn,
             place,
             epoch: 0,
+            wal_warning: WalWarning::new(),
         };
         std::thread::Builder::new()
             .name("membermock-store".into())
@@ -313,6 +412,7 @@ impl Store {
                     // A panicking job must not take the store down with it.
                     let _ =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut thread)));
+                    thread.watch_wal();
                 }
                 thread.close();
             })
@@ -365,6 +465,43 @@ impl Store {
             }
         })
         .await
+    }
+
+    /// Replace the whole content with `plan`'s seed, read and parsed on another thread while
+    /// this one inserts (see `seed::bulk`). The inner error is the seed's (a bad document, a
+    /// conflict) or SQLite's; the database is then empty.
+    pub async fn load(
+        &self,
+        plan: SeedPlan,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<SeedInfo, seed::ApplyError>, StoreError> {
+        use seed::bulk::{ChannelError, ChannelSink, Msg, CHANNEL};
+        let (tx, rx) = mpsc::sync_channel::<Msg>(CHANNEL);
+        let (applied_tx, applied_rx) = mpsc::channel();
+        let producer = tokio::task::spawn_blocking(move || {
+            let mut sink = ChannelSink {
+                pieces: tx,
+                applied: applied_rx,
+            };
+            let fed = plan.feed(&mut sink);
+            if let Ok(info) = &fed {
+                // The store thread may have hung up meanwhile: it then reports why.
+                let _ = sink.pieces.send(Msg::Done(info.clone()));
+            }
+            fed
+        });
+        let stored = self
+            .run(move |thread| seed::bulk::load(thread, rx, applied_tx, now))
+            .await;
+        let produced = producer.await.map_err(|_| StoreError::Closed)?;
+        match (stored?, produced) {
+            (Ok(info), _) => Ok(Ok(info)),
+            (Err(_), Err(FeedError::Seed(e)))
+            | (Err(_), Err(FeedError::Sink(ChannelError::Seed(e)))) => {
+                Ok(Err(seed::ApplyError::Seed(e)))
+            }
+            (Err(e), _) => Ok(Err(e)),
+        }
     }
 
     /// Make the current content the state `reset` returns to: checkpoint it into the main

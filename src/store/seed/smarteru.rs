@@ -1,14 +1,14 @@
 //! SmarterU accounts in and out of the store: applying the seed section, dumping it back.
 
-use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashMap;
 
-use crate::seed::{
-    Account, SeedError, SmarterUGroup, SmarterUMembership, SmarterUSeed, SmarterUUser,
-};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::seed::{Account, SeedError, SmarterUGroup, SmarterUMembership, SmarterUUser};
 use crate::store::smarteru::store_date;
 
-use super::ApplyError;
+use super::{insert_rows, ApplyError};
 
 fn normalise_date(value: &Option<String>, now: &str) -> String {
     value
@@ -18,181 +18,267 @@ fn normalise_date(value: &Option<String>, now: &str) -> String {
         .unwrap_or_else(|| now.to_string())
 }
 
-/// Replace each account of the document whole (tenant-level replace, see `crate::seed`).
-pub fn apply_seed(
-    tx: &Transaction<'_>,
-    su: &SmarterUSeed,
-    now: DateTime<Utc>,
-) -> Result<(), ApplyError> {
-    let now = store_date(now);
-    for (ai, acct) in su.accounts.iter().enumerate() {
-        let name = acct.tenant_name();
-        tx.execute(
-            "DELETE FROM su_account WHERE account_api_key = ?1",
-            [&acct.account_api_key],
-        )?;
-        let taken: Option<i64> = tx
-            .query_row("SELECT id FROM su_account WHERE name = ?1", [&name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if taken.is_some() {
-            return Err(ApplyError::Seed(SeedError {
-                path: format!("smarteru.accounts[{ai}].name"),
-                message: format!("the name `{name}` belongs to another stored account"),
-            }));
+/// Drop the stored account with this key and everything of it (table by table, as
+/// `luminate::delete_site`), and choose the id the account gets now.
+pub(crate) fn open_account(conn: &Connection, key: &str) -> rusqlite::Result<i64> {
+    let old: Option<i64> = conn
+        .prepare_cached("SELECT id FROM su_account WHERE account_api_key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = old {
+        for table in ["su_user_group", "su_supervisor", "su_user", "su_group"] {
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE account_id = ?1"))?
+                .execute([id])?;
         }
-        tx.execute(
-            "INSERT INTO su_account (name, account_api_key, supervisor_access) VALUES (?1, ?2, ?3)",
-            params![name, acct.account_api_key, acct.supervisor_access],
-        )?;
-        let account_id = tx.last_insert_rowid();
-        let mut insert_group = tx.prepare_cached(
-            "INSERT INTO su_group (account_id, group_id, name, identifier, status, created_date, \
-             modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for g in &acct.groups {
-            insert_group.execute(params![
-                account_id,
-                g.group_id,
-                g.name,
-                g.identifier,
-                g.status,
-                normalise_date(&g.created_date, &now),
-                normalise_date(&g.modified_date, &now),
-            ])?;
-        }
-        let mut insert_user = tx.prepare_cached(
-            "INSERT INTO su_user (account_id, id, email, employee_id, given_name, surname, \
-             user_api_key, timezone, role, status, created_date, modified_date) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?;
-        for u in &acct.users {
-            insert_user.execute(params![
-                account_id,
-                u.id,
-                u.email,
-                u.employee_id,
-                u.given_name,
-                u.surname,
-                u.user_api_key,
-                u.timezone,
-                u.role,
-                u.status,
-                normalise_date(&u.created_date, &now),
-                normalise_date(&u.modified_date, &now),
-            ])?;
-        }
-        let mut insert_supervisor = tx.prepare_cached(
-            "INSERT INTO su_supervisor (account_id, user_id, supervisor_id) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut insert_membership = tx.prepare_cached(
-            "INSERT INTO su_user_group (account_id, user_id, group_id, is_home, permissions) \
-             SELECT ?1, ?2, group_id, ?4, ?5 FROM su_group WHERE account_id = ?1 AND name = ?3",
-        )?;
-        for u in &acct.users {
-            for sid in &u.supervisor_ids {
-                insert_supervisor.execute(params![account_id, u.id, sid])?;
-            }
-            for m in &u.groups {
-                insert_membership.execute(params![
-                    account_id,
-                    u.id,
-                    m.name,
-                    m.home,
-                    m.permissions.join(" ")
-                ])?;
-            }
-        }
+        conn.prepare_cached("DELETE FROM su_account WHERE id = ?1")?
+            .execute([id])?;
     }
+    conn.prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM su_account")?
+        .query_row([], |r| r.get(0))
+}
+
+/// The account's own row (with the id [`open_account`] chose) and its groups. `index` names
+/// the account in an error.
+pub(crate) fn insert_account(
+    conn: &Connection,
+    index: usize,
+    id: i64,
+    acct: &Account,
+    now: &str,
+) -> Result<(), ApplyError> {
+    let name = acct.tenant_name();
+    let taken: Option<i64> = conn
+        .prepare_cached("SELECT id FROM su_account WHERE name = ?1")?
+        .query_row([&name], |r| r.get(0))
+        .optional()?;
+    if taken.is_some() {
+        return Err(ApplyError::Seed(SeedError {
+            path: format!("smarteru.accounts[{index}].name"),
+            message: format!("the name `{name}` belongs to another stored account"),
+        }));
+    }
+    conn.prepare_cached(
+        "INSERT INTO su_account (id, name, account_api_key, supervisor_access) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id,
+        name,
+        acct.account_api_key,
+        acct.supervisor_access
+    ])?;
+    insert_rows(
+        conn,
+        "INSERT INTO su_group (account_id, group_id, name, identifier, status, created_date, \
+         modified_date)",
+        &id,
+        6,
+        &acct.groups,
+        |stmt, at, g| {
+            stmt.raw_bind_parameter(at, &g.group_id)?;
+            stmt.raw_bind_parameter(at + 1, &g.name)?;
+            stmt.raw_bind_parameter(at + 2, &g.identifier)?;
+            stmt.raw_bind_parameter(at + 3, g.status)?;
+            stmt.raw_bind_parameter(at + 4, normalise_date(&g.created_date, now))?;
+            stmt.raw_bind_parameter(at + 5, normalise_date(&g.modified_date, now))
+        },
+    )?;
     Ok(())
 }
 
-pub fn dump_seed(conn: &Connection) -> rusqlite::Result<SmarterUSeed> {
-    let mut accounts_stmt = conn.prepare(
-        "SELECT id, name, account_api_key, supervisor_access FROM su_account ORDER BY id",
+/// A batch of the account's users, their supervisors and their groups (`group_ids`: the
+/// account's group ids by group name).
+pub(crate) fn insert_users(
+    conn: &Connection,
+    account_id: i64,
+    group_ids: &HashMap<String, String>,
+    users: &[SmarterUUser],
+    now: &str,
+) -> rusqlite::Result<()> {
+    insert_rows(
+        conn,
+        "INSERT INTO su_user (account_id, id, email, employee_id, given_name, surname, \
+         user_api_key, timezone, role, status, created_date, modified_date)",
+        &account_id,
+        11,
+        users,
+        |stmt, at, u| {
+            stmt.raw_bind_parameter(at, &u.id)?;
+            stmt.raw_bind_parameter(at + 1, &u.email)?;
+            stmt.raw_bind_parameter(at + 2, &u.employee_id)?;
+            stmt.raw_bind_parameter(at + 3, &u.given_name)?;
+            stmt.raw_bind_parameter(at + 4, &u.surname)?;
+            stmt.raw_bind_parameter(at + 5, &u.user_api_key)?;
+            stmt.raw_bind_parameter(at + 6, &u.timezone)?;
+            stmt.raw_bind_parameter(at + 7, u.role)?;
+            stmt.raw_bind_parameter(at + 8, u.status)?;
+            stmt.raw_bind_parameter(at + 9, normalise_date(&u.created_date, now))?;
+            stmt.raw_bind_parameter(at + 10, normalise_date(&u.modified_date, now))
+        },
     )?;
-    let accounts: Vec<(i64, Account)> = accounts_stmt
-        .query_map([], |r| {
+    let supervisors: Vec<(&str, &str)> = users
+        .iter()
+        .flat_map(|u| u.supervisor_ids.iter().map(|s| (u.id.as_str(), s.as_str())))
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO su_supervisor (account_id, user_id, supervisor_id)",
+        &account_id,
+        2,
+        &supervisors,
+        |stmt, at, (user, supervisor)| {
+            stmt.raw_bind_parameter(at, user)?;
+            stmt.raw_bind_parameter(at + 1, supervisor)
+        },
+    )?;
+    let memberships: Vec<(&str, &str, &SmarterUMembership)> = users
+        .iter()
+        .flat_map(|u| {
+            u.groups.iter().filter_map(|m| {
+                group_ids
+                    .get(&m.name)
+                    .map(|group_id| (u.id.as_str(), group_id.as_str(), m))
+            })
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO su_user_group (account_id, user_id, group_id, is_home, permissions)",
+        &account_id,
+        4,
+        &memberships,
+        |stmt, at, (user, group_id, m)| {
+            stmt.raw_bind_parameter(at, user)?;
+            stmt.raw_bind_parameter(at + 1, group_id)?;
+            stmt.raw_bind_parameter(at + 2, m.home)?;
+            stmt.raw_bind_parameter(at + 3, m.permissions.join(" "))
+        },
+    )
+}
+
+/// Every account's id, in the order a state document lists them.
+pub(crate) fn account_ids(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached("SELECT id FROM su_account ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}
+
+/// An account's own fields and groups (its users come by [`users_after`]).
+pub(crate) fn account(conn: &Connection, id: i64) -> rusqlite::Result<Option<Account>> {
+    let account = conn
+        .prepare_cached(
+            "SELECT name, account_api_key, supervisor_access FROM su_account WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(Account {
+                name: Some(r.get(0)?),
+                account_api_key: r.get(1)?,
+                supervisor_access: r.get(2)?,
+                groups: Vec::new(),
+                generate: None,
+                users: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut account) = account else {
+        return Ok(None);
+    };
+    account.groups = conn
+        .prepare_cached(
+            "SELECT name, identifier, group_id, status, created_date, modified_date \
+             FROM su_group WHERE account_id = ?1 ORDER BY name",
+        )?
+        .query_map([id], |r| {
+            Ok(SmarterUGroup {
+                name: r.get(0)?,
+                identifier: r.get(1)?,
+                group_id: r.get(2)?,
+                status: r.get(3)?,
+                created_date: Some(r.get(4)?),
+                modified_date: Some(r.get(5)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(account))
+}
+
+/// Up to `limit` of the account's users after row `after`, in the order they were stored,
+/// with their supervisors and groups; each with its row number, to go on from.
+pub(crate) fn users_after(
+    conn: &Connection,
+    account_id: i64,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, SmarterUUser)>> {
+    let mut users: Vec<(i64, SmarterUUser)> = conn
+        .prepare_cached(
+            "SELECT rowid, id, email, employee_id, given_name, surname, user_api_key, timezone, \
+             role, status, created_date, modified_date FROM su_user \
+             WHERE account_id = ?1 AND rowid > ?2 ORDER BY rowid LIMIT ?3",
+        )?
+        .query_map(params![account_id, after, limit as i64], |r| {
             Ok((
                 r.get(0)?,
-                Account {
-                    name: Some(r.get(1)?),
-                    account_api_key: r.get(2)?,
-                    supervisor_access: r.get(3)?,
+                SmarterUUser {
+                    id: r.get(1)?,
+                    email: r.get(2)?,
+                    employee_id: r.get(3)?,
+                    given_name: r.get(4)?,
+                    surname: r.get(5)?,
+                    user_api_key: r.get(6)?,
+                    timezone: r.get(7)?,
+                    role: r.get(8)?,
+                    status: r.get(9)?,
+                    supervisor_ids: Vec::new(),
                     groups: Vec::new(),
-                    users: Vec::new(),
+                    created_date: Some(r.get(10)?),
+                    modified_date: Some(r.get(11)?),
                 },
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut groups_stmt = conn.prepare(
-        "SELECT name, identifier, group_id, status, created_date, modified_date FROM su_group \
-         WHERE account_id = ?1 ORDER BY name",
+    let (Some(&(first, _)), Some(&(last, _))) = (users.first(), users.last()) else {
+        return Ok(users);
+    };
+    let range = params![account_id, first, last];
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.rowid, s.supervisor_id FROM su_user u JOIN su_supervisor s \
+         ON s.account_id = u.account_id AND s.user_id = u.id \
+         WHERE u.account_id = ?1 AND u.rowid >= ?2 AND u.rowid <= ?3 \
+         ORDER BY u.rowid, s.supervisor_id",
     )?;
-    let mut users_stmt = conn.prepare(
-        "SELECT id, email, employee_id, given_name, surname, user_api_key, timezone, role, status, \
-         created_date, modified_date FROM su_user WHERE account_id = ?1 ORDER BY rowid",
-    )?;
-    let mut supervisors_stmt = conn.prepare(
-        "SELECT supervisor_id FROM su_supervisor WHERE account_id = ?1 AND user_id = ?2 \
-         ORDER BY supervisor_id",
-    )?;
-    let mut memberships_stmt = conn.prepare(
-        "SELECT g.name, m.is_home, m.permissions FROM su_user_group m \
-         JOIN su_group g ON g.account_id = m.account_id AND g.group_id = m.group_id \
-         WHERE m.account_id = ?1 AND m.user_id = ?2 ORDER BY g.name",
-    )?;
-    let mut out = Vec::with_capacity(accounts.len());
-    for (id, mut acct) in accounts {
-        acct.groups = groups_stmt
-            .query_map([id], |r| {
-                Ok(SmarterUGroup {
-                    name: r.get(0)?,
-                    identifier: r.get(1)?,
-                    group_id: r.get(2)?,
-                    status: r.get(3)?,
-                    created_date: Some(r.get(4)?),
-                    modified_date: Some(r.get(5)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut users: Vec<SmarterUUser> = users_stmt
-            .query_map([id], |r| {
-                Ok(SmarterUUser {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    employee_id: r.get(2)?,
-                    given_name: r.get(3)?,
-                    surname: r.get(4)?,
-                    user_api_key: r.get(5)?,
-                    timezone: r.get(6)?,
-                    role: r.get(7)?,
-                    status: r.get(8)?,
-                    supervisor_ids: Vec::new(),
-                    groups: Vec::new(),
-                    created_date: Some(r.get(9)?),
-                    modified_date: Some(r.get(10)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for u in &mut users {
-            u.supervisor_ids = supervisors_stmt
-                .query_map(params![id, u.id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            u.groups = memberships_stmt
-                .query_map(params![id, u.id], |r| {
-                    let perms: String = r.get(2)?;
-                    Ok(SmarterUMembership {
-                        name: r.get(0)?,
-                        home: r.get(1)?,
-                        permissions: perms.split_whitespace().map(str::to_string).collect(),
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+    let mut rows = stmt.query(range)?;
+    let mut at = 0;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        while at < users.len() && users[at].0 < rowid {
+            at += 1;
         }
-        acct.users = users;
-        out.push(acct);
+        if let Some((_, u)) = users.get_mut(at).filter(|(r, _)| *r == rowid) {
+            u.supervisor_ids.push(row.get(1)?);
+        }
     }
-    Ok(SmarterUSeed { accounts: out })
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.rowid, g.name, m.is_home, m.permissions FROM su_user u \
+         JOIN su_user_group m ON m.account_id = u.account_id AND m.user_id = u.id \
+         JOIN su_group g ON g.account_id = m.account_id AND g.group_id = m.group_id \
+         WHERE u.account_id = ?1 AND u.rowid >= ?2 AND u.rowid <= ?3 ORDER BY u.rowid, g.name",
+    )?;
+    let mut rows = stmt.query(range)?;
+    let mut at = 0;
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(0)?;
+        while at < users.len() && users[at].0 < rowid {
+            at += 1;
+        }
+        if let Some((_, u)) = users.get_mut(at).filter(|(r, _)| *r == rowid) {
+            let permissions: String = row.get(3)?;
+            u.groups.push(SmarterUMembership {
+                name: row.get(1)?,
+                home: row.get(2)?,
+                permissions: permissions.split_whitespace().map(str::to_string).collect(),
+            });
+        }
+    }
+    Ok(users)
 }
