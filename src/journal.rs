@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -18,6 +19,9 @@ use serde::Serialize;
 
 use crate::faults::Fired;
 use crate::vendor::Api;
+
+mod answer;
+pub use answer::{is_answer_secret, mask as mask_answer};
 
 /// What replaces a secret value in the journal.
 pub const MASK: &str = "****";
@@ -35,6 +39,12 @@ pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// Marks a value the journal cut.
 pub const TRUNCATED: &str = "…[truncated, ";
+
+/// **[choice]** Most bytes of an answer body kept per entry (the dashboard shows them, as does
+/// `GET /_mock/requests/{id}`): the start of the body, with its full length. 4 KiB holds every
+/// answer a membership lookup gives; a long list is cut, and 10,000 entries of it stay within
+/// the journal's byte bound.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024;
 
 /// Parameter names (compared case-insensitively, `-` and `_` ignored) whose values are secrets.
 const SECRET_NAMES: &[&str] = &[
@@ -120,6 +130,16 @@ pub struct Record<'a> {
     pub vendor_code: Option<&'a str>,
     pub fault: Option<Fired>,
     pub duration_ms: f64,
+    /// The answer's body, when the pipeline could read it without waiting.
+    pub answer: Option<Answer<'a>>,
+}
+
+/// A call's answer as the pipeline hands it over: the journal keeps the start of the body,
+/// with secrets masked ([`mask_answer`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
 }
 
 /// Where a vendor writes a call's parameters for the journal: masked and bounded as they go.
@@ -186,6 +206,40 @@ fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+/// The answer's part of an entry: its content type and whole length, then (when there is an
+/// answer) the start of its body with secrets masked, and how many bytes of the body that start
+/// covers. A body is text in every vendor; one that is not UTF-8 is described, not kept.
+fn put_answer(buf: &mut Vec<u8>, answer: Option<Answer<'_>>) {
+    let Some(a) = answer else {
+        put_opt(buf, None);
+        buf.extend_from_slice(&0u32.to_le_bytes());
+        put_opt(buf, None);
+        return;
+    };
+    put_opt(buf, a.content_type);
+    let whole = u32::try_from(a.body.len()).unwrap_or(u32::MAX);
+    buf.extend_from_slice(&whole.to_le_bytes());
+    let start = &a.body[..a.body.len().min(MAX_ANSWER_BYTES)];
+    let text = match std::str::from_utf8(start) {
+        Ok(text) => text,
+        // The cut fell inside a character: keep the whole ones before it.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&start[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => {
+            put(buf, "(the body is not UTF-8 text)");
+            buf.extend_from_slice(&whole.to_le_bytes());
+            return;
+        }
+    };
+    let at = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    answer::mask_into(a.content_type, text, buf);
+    let len = (buf.len() - at - 4) as u32;
+    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    buf.extend_from_slice(&(text.len() as u32).to_le_bytes());
+}
+
 /// Reads back what [`put`] wrote.
 struct Reader<'a>(&'a [u8]);
 
@@ -205,6 +259,16 @@ impl<'a> Reader<'a> {
 
     fn text(&mut self) -> &'a str {
         self.opt().unwrap_or_default()
+    }
+
+    fn u32(&mut self) -> u32 {
+        match self.0.split_at_checked(4) {
+            Some((n, rest)) => {
+                self.0 = rest;
+                u32::from_le_bytes(n.try_into().unwrap_or_default())
+            }
+            None => 0,
+        }
     }
 }
 
@@ -233,7 +297,21 @@ pub struct View<'a> {
     pub tenant: Option<&'a str>,
     pub operation: &'a str,
     pub vendor_code: Option<&'a str>,
+    /// The start of the answer's body, secrets masked, when it was kept.
+    pub answer: Option<AnswerView<'a>>,
     params: Reader<'a>,
+}
+
+/// The part of an answer an entry keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AnswerView<'a> {
+    pub content_type: Option<&'a str>,
+    /// The body's start, secrets masked ([`mask_answer`]).
+    pub body: &'a str,
+    /// The whole body's length in bytes.
+    pub bytes: u32,
+    /// Whether `body` is only the start of it.
+    pub truncated: bool,
 }
 
 impl Entry {
@@ -245,6 +323,17 @@ impl Entry {
             tenant: r.opt(),
             operation: r.text(),
             vendor_code: r.opt(),
+            answer: {
+                let content_type = r.opt();
+                let bytes = r.u32();
+                let body = r.opt();
+                body.map(|body| AnswerView {
+                    content_type,
+                    body,
+                    bytes,
+                    truncated: r.u32() < bytes,
+                })
+            },
             params: r,
         }
     }
@@ -309,6 +398,17 @@ impl Serialize for Entry {
     }
 }
 
+impl Entry {
+    /// The entry as `GET /_mock/requests` lists it, plus the start of its answer (`answer`:
+    /// content type, body with secrets masked, whole length, whether cut; `null` when the
+    /// answer was not kept): `GET /_mock/requests/{id}`.
+    pub fn detail(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        value["answer"] = serde_json::to_value(self.view().answer).unwrap_or_default();
+        value
+    }
+}
+
 #[derive(Default)]
 struct Ring {
     entries: VecDeque<Entry>,
@@ -321,6 +421,67 @@ pub struct Journal {
     limit: usize,
     max_bytes: usize,
     ring: Arc<Mutex<Ring>>,
+    live: Arc<Live>,
+}
+
+/// What a live feed ([`Journal::subscribe`]) waits on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tip {
+    /// The id of the newest entry recorded while someone watched.
+    pub newest: u64,
+    /// How often the journal was cleared (`DELETE /_mock/requests`, `reset`).
+    pub clears: u64,
+    /// The server is stopping: feeds end, so that shutdown need not wait for them.
+    pub closed: bool,
+}
+
+/// Live feeds of the journal. Recording pays one relaxed atomic load while nobody watches;
+/// only with a watcher does it touch the channel.
+struct Live {
+    watchers: AtomicUsize,
+    tip: tokio::sync::watch::Sender<Tip>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            watchers: AtomicUsize::new(0),
+            tip: tokio::sync::watch::Sender::new(Tip::default()),
+        }
+    }
+}
+
+/// One live feed of the journal: [`Subscription::changed`] wakes when entries were recorded
+/// or the journal was cleared; read what is new with [`Journal::newer_than`]. Dropping it stops
+/// the notifications it cost.
+pub struct Subscription {
+    rx: tokio::sync::watch::Receiver<Tip>,
+    live: Arc<Live>,
+}
+
+impl Subscription {
+    /// The tip now.
+    pub fn tip(&self) -> Tip {
+        *self.rx.borrow()
+    }
+
+    /// Wait until the tip moves; the new tip.
+    pub async fn changed(&mut self) -> Tip {
+        if self.rx.changed().await.is_err() {
+            // The journal is gone: as good as closed.
+            return Tip {
+                closed: true,
+                ..self.tip()
+            };
+        }
+        *self.rx.borrow_and_update()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.live.watchers.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Filters of `GET /_mock/requests`.
@@ -347,6 +508,7 @@ impl Journal {
             limit,
             max_bytes,
             ring: Arc::new(Mutex::new(Ring::default())),
+            live: Arc::default(),
         }
     }
 
@@ -377,6 +539,7 @@ impl Journal {
             put_opt(&mut buf, r.tenant);
             put(&mut buf, r.operation);
             put_opt(&mut buf, r.vendor_code);
+            put_answer(&mut buf, r.answer);
             let start = buf.len();
             let mut sink = Params {
                 buf: &mut buf,
@@ -398,8 +561,9 @@ impl Journal {
         });
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         ring.next_id += 1;
+        let id = ring.next_id;
         let entry = Entry {
-            id: ring.next_id,
+            id,
             at: r.at,
             api: r.api,
             status: r.status,
@@ -426,12 +590,59 @@ impl Journal {
                 None => break,
             }
         }
+        drop(ring);
+        // A subscriber counts itself before it reads the ring (under the lock): either it
+        // reads this entry, or this load sees it.
+        if self.live.watchers.load(Ordering::Relaxed) > 0 {
+            self.live
+                .tip
+                .send_modify(|tip| tip.newest = tip.newest.max(id));
+        }
     }
 
     pub fn clear(&self) {
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         ring.entries.clear();
         ring.bytes = 0;
+        drop(ring);
+        self.live.tip.send_modify(|tip| tip.clears += 1);
+    }
+
+    /// Follow the journal as it grows (the dashboard's live view). Subscribe first, then read
+    /// what is already there: nothing recorded in between is missed.
+    pub fn subscribe(&self) -> Subscription {
+        self.live.watchers.fetch_add(1, Ordering::Relaxed);
+        let mut rx = self.live.tip.subscribe();
+        rx.mark_unchanged();
+        Subscription {
+            rx,
+            live: self.live.clone(),
+        }
+    }
+
+    /// End every live feed: the server is stopping.
+    pub fn close_feeds(&self) {
+        self.live.tip.send_modify(|tip| tip.closed = true);
+    }
+
+    /// Entries with an id above `after`, oldest first: at most the newest `max` of them, and
+    /// how many newer-than-`after` entries that left out.
+    pub fn newer_than(&self, after: u64, max: usize) -> (Vec<Entry>, usize) {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let newer = ring.entries.iter().rev().take_while(|e| e.id > after);
+        let mut out: Vec<Entry> = newer.clone().take(max).cloned().collect();
+        let left_out = newer.count() - out.len();
+        out.reverse();
+        (out, left_out)
+    }
+
+    /// The entry with this id, while the ring keeps it.
+    pub fn get(&self, id: u64) -> Option<Entry> {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let first = ring.entries.front()?.id;
+        // Ids are consecutive within the ring (only whole prefixes are dropped or cleared).
+        let at = usize::try_from(id.checked_sub(first)?).ok()?;
+        ring.entries.get(at).filter(|e| e.id == id).cloned()
     }
 
     pub fn len(&self) -> usize {
@@ -500,6 +711,7 @@ mod tests {
                 vendor_code: None,
                 fault: None,
                 duration_ms: 0.1,
+                answer: None,
             },
             |p| {
                 for (k, v) in params {
@@ -596,6 +808,80 @@ mod tests {
         assert_eq!(*name, "…");
         assert!(note.ends_with("more parameters not kept"), "{note}");
         assert!(e.blob.len() <= MAX_PARAM_BYTES + 200);
+    }
+
+    #[test]
+    fn newer_entries_and_one_entry_are_found_by_id() {
+        let j = Journal::new(5);
+        for i in 0..8 {
+            record(&j, &format!("op{i}"), &[]);
+        }
+        // The ring keeps ids 4..=8.
+        let ids = |v: Vec<Entry>| v.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(j.newer_than(6, 10).0), [7, 8]);
+        let (newest, left_out) = j.newer_than(0, 2);
+        assert_eq!((ids(newest), left_out), (vec![7, 8], 3));
+        assert_eq!(j.get(4).unwrap().view().operation, "op3");
+        assert!(j.get(3).is_none() && j.get(9).is_none());
+        j.clear();
+        assert!(j.get(8).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_subscription_wakes_for_new_entries_and_clears_and_costs_nothing_once_dropped() {
+        let j = Journal::new(10);
+        record(&j, "unwatched", &[]);
+        assert_eq!(j.live.tip.borrow().newest, 0, "nobody watched");
+        let mut sub = j.subscribe();
+        record(&j, "watched", &[]);
+        assert_eq!(sub.changed().await.newest, 2);
+        j.clear();
+        assert_eq!(sub.changed().await.clears, 1);
+        j.close_feeds();
+        assert!(sub.changed().await.closed);
+        drop(sub);
+        assert_eq!(j.live.watchers.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn the_answer_is_kept_masked_and_cut_with_its_length() {
+        let j = Journal::new(10);
+        let body = format!(
+            "{{\"token\":\"s3cret\",\"list\":\"{}\"}}",
+            "x".repeat(MAX_ANSWER_BYTES)
+        );
+        j.record(
+            Record {
+                at: Utc::now(),
+                api: Api::Luminate,
+                tenant: None,
+                operation: "login",
+                method: "POST",
+                path: "/",
+                status: 200,
+                vendor_code: None,
+                fault: None,
+                duration_ms: 0.1,
+                answer: Some(Answer {
+                    content_type: Some("application/json"),
+                    body: body.as_bytes(),
+                }),
+            },
+            |p| p.push("cons_id", "1"),
+        );
+        let e = &j.query(&Filter::default(), None)[0];
+        let a = e.view().answer.unwrap();
+        assert_eq!(a.content_type, Some("application/json"));
+        assert_eq!(a.bytes as usize, body.len());
+        assert!(a.truncated);
+        assert!(a.body.starts_with("{\"token\":\"****\",\"list\":\"xxx"));
+        assert!(!a.body.contains("s3cret"));
+        // The parameters after the answer read back whole.
+        assert_eq!(e.params().collect::<Vec<_>>(), [("cons_id", "1")]);
+        record(&j, "no answer", &[("a", "b")]);
+        let e = &j.query(&Filter::default(), None)[1];
+        assert!(e.view().answer.is_none());
+        assert_eq!(e.params().collect::<Vec<_>>(), [("a", "b")]);
     }
 
     #[test]

@@ -170,7 +170,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         startup_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
     banner.log(args.log_format);
-    run(Listeners { http, https }, app(state), shutdown_signal()).await;
+    let journal = state.journal.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Live feeds (the dashboard's) would hold the drain open: they end now.
+        journal.close_feeds();
+    };
+    run(Listeners { http, https }, app(state), shutdown).await;
     tracing::info!("membermock stopped");
     store.flush().await?;
     Ok(())

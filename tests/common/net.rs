@@ -66,12 +66,15 @@ pub async fn start(mut state: AppState, tls: bool) -> Server {
     };
     state.tls_cert_pem = cert_pem.clone().map(Arc::from);
     let (tx, rx) = oneshot::channel::<()>();
+    // As the binary does on SIGTERM: live feeds end, so the drain need not wait for them.
+    let journal = state.journal.clone();
     let app = membermock::app(state);
     let task = tokio::spawn(membermock::run(
         membermock::Listeners { http, https },
         app,
         async move {
             let _ = rx.await;
+            journal.close_feeds();
         },
     ));
     Server {
