@@ -5,8 +5,16 @@
 //! Recording costs one allocation: the pipeline hands the call's facts and a writer of its
 //! parameters to [`Journal::record`], which encodes everything variable-length (verb, path,
 //! tenant, operation, vendor code, parameters) into one compact byte string. Secrets are masked
-//! and long values cut **while** they are written, so a secret never reaches the journal's
-//! memory and nothing is copied twice. Entries are decoded only when the journal is read.
+//! and long values cut **while** they are written, so a secret in a parameter never reaches
+//! the journal's memory and nothing is copied twice. Entries are decoded only when the journal
+//! is read.
+//!
+//! The start of each answer's body is kept too (the dashboard shows it). **[choice: answers
+//! are masked when read]** It is copied as the vendor sent it, and its secrets (a login's
+//! token, a session id) are masked by the one accessor that reads it, [`Entry::answer`]:
+//! finding them means scanning the text, which would cost a vendor call about 6% more
+//! instructions if done while recording, and those same tokens sit in the store's session
+//! tables anyway. No route shows an answer any other way.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -71,11 +79,16 @@ const SECRET_NAMES: &[&str] = &[
 /// Whether a parameter of this name carries a secret. A dotted name (`User.Info.Password`, as
 /// the SmarterU package is journaled) is judged by its last segment, at any depth.
 pub fn is_secret(name: &str) -> bool {
-    let leaf = name.rsplit('.').next().unwrap_or(name);
+    is_secret_name(name.as_bytes())
+}
+
+/// [`is_secret`] on the bytes of a name.
+fn is_secret_name(name: &[u8]) -> bool {
+    let leaf = name.rsplit(|b| *b == b'.').next().unwrap_or(name);
     // The name lower-cased without `-` and `_`, on the stack; no secret name is longer.
     let mut norm = [0u8; 24];
     let mut len = 0;
-    for b in leaf.bytes().filter(|b| *b != b'-' && *b != b'_') {
+    for b in leaf.iter().copied().filter(|b| *b != b'-' && *b != b'_') {
         if len == norm.len() {
             return false;
         }
@@ -134,12 +147,27 @@ pub struct Record<'a> {
     pub answer: Option<Answer<'a>>,
 }
 
-/// A call's answer as the pipeline hands it over: the journal keeps the start of the body,
-/// with secrets masked ([`mask_answer`]).
+/// A call's answer as the pipeline hands it over: the journal keeps the start of the body
+/// ([`MAX_ANSWER_BYTES`]), masked when read ([`Entry::answer`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Answer<'a> {
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
+    /// Read back from an entry: the whole body's length and the bytes kept.
+    whole: u32,
+    kept: u32,
+}
+
+impl<'a> Answer<'a> {
+    /// The answer of a call, for [`Record::answer`].
+    pub fn new(content_type: Option<&'a str>, body: &'a [u8]) -> Answer<'a> {
+        Answer {
+            content_type,
+            body,
+            whole: 0,
+            kept: 0,
+        }
+    }
 }
 
 /// Where a vendor writes a call's parameters for the journal: masked and bounded as they go.
@@ -207,8 +235,9 @@ fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
 }
 
 /// The answer's part of an entry: its content type and whole length, then (when there is an
-/// answer) the start of its body with secrets masked, and how many bytes of the body that start
-/// covers. A body is text in every vendor; one that is not UTF-8 is described, not kept.
+/// answer) the start of its body as sent, and how many bytes of the body that start covers.
+/// Every vendor answers UTF-8 text (it renders from a `String`), so the bytes are copied as
+/// they are and checked only when read: a body that is not UTF-8 reads as no answer.
 fn put_answer(buf: &mut Vec<u8>, answer: Option<Answer<'_>>) {
     let Some(a) = answer else {
         put_opt(buf, None);
@@ -219,32 +248,25 @@ fn put_answer(buf: &mut Vec<u8>, answer: Option<Answer<'_>>) {
     put_opt(buf, a.content_type);
     let whole = u32::try_from(a.body.len()).unwrap_or(u32::MAX);
     buf.extend_from_slice(&whole.to_le_bytes());
-    let start = &a.body[..a.body.len().min(MAX_ANSWER_BYTES)];
-    let text = match std::str::from_utf8(start) {
-        Ok(text) => text,
-        // The cut fell inside a character: keep the whole ones before it.
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(&start[..e.valid_up_to()]).unwrap_or_default()
+    let mut end = a.body.len().min(MAX_ANSWER_BYTES);
+    if end < a.body.len() {
+        // Cut before a character that does not fit whole.
+        while end > 0 && a.body[end] & 0xC0 == 0x80 {
+            end -= 1;
         }
-        Err(_) => {
-            put(buf, "(the body is not UTF-8 text)");
-            buf.extend_from_slice(&whole.to_le_bytes());
-            return;
-        }
-    };
-    let at = buf.len();
-    buf.extend_from_slice(&[0; 4]);
-    answer::mask_into(a.content_type, text, buf);
-    let len = (buf.len() - at - 4) as u32;
-    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    buf.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    }
+    let start = &a.body[..end];
+    buf.extend_from_slice(&(start.len() as u32).to_le_bytes());
+    buf.extend_from_slice(start);
+    buf.extend_from_slice(&(start.len() as u32).to_le_bytes());
 }
 
 /// Reads back what [`put`] wrote.
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn opt(&mut self) -> Option<&'a str> {
+    /// What [`put_opt`] wrote, as bytes.
+    fn bytes(&mut self) -> Option<&'a [u8]> {
         let (len, rest) = self.0.split_at_checked(4)?;
         let len = u32::from_le_bytes(len.try_into().ok()?);
         if len == u32::MAX {
@@ -253,8 +275,12 @@ impl<'a> Reader<'a> {
         }
         let (s, rest) = rest.split_at_checked(len as usize)?;
         self.0 = rest;
-        // Only whole `&str`s are written, so this holds.
-        std::str::from_utf8(s).ok()
+        Some(s)
+    }
+
+    fn opt(&mut self) -> Option<&'a str> {
+        // Only whole `&str`s are written with `put`, so this holds.
+        std::str::from_utf8(self.bytes()?).ok()
     }
 
     fn text(&mut self) -> &'a str {
@@ -297,17 +323,17 @@ pub struct View<'a> {
     pub tenant: Option<&'a str>,
     pub operation: &'a str,
     pub vendor_code: Option<&'a str>,
-    /// The start of the answer's body, secrets masked, when it was kept.
-    pub answer: Option<AnswerView<'a>>,
+    /// The start of the answer's body as sent: read it masked, with [`Entry::answer`].
+    answer: Option<Answer<'a>>,
     params: Reader<'a>,
 }
 
-/// The part of an answer an entry keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct AnswerView<'a> {
+/// The part of an answer an entry keeps, as [`Entry::answer`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptAnswer<'a> {
     pub content_type: Option<&'a str>,
     /// The body's start, secrets masked ([`mask_answer`]).
-    pub body: &'a str,
+    pub body: String,
     /// The whole body's length in bytes.
     pub bytes: u32,
     /// Whether `body` is only the start of it.
@@ -326,12 +352,11 @@ impl Entry {
             answer: {
                 let content_type = r.opt();
                 let bytes = r.u32();
-                let body = r.opt();
-                body.map(|body| AnswerView {
+                r.bytes().map(|body| Answer {
                     content_type,
                     body,
-                    bytes,
-                    truncated: r.u32() < bytes,
+                    whole: bytes,
+                    kept: r.u32(),
                 })
             },
             params: r,
@@ -404,8 +429,21 @@ impl Entry {
     /// answer was not kept): `GET /_mock/requests/{id}`.
     pub fn detail(&self) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or_default();
-        value["answer"] = serde_json::to_value(self.view().answer).unwrap_or_default();
+        value["answer"] = serde_json::to_value(self.answer()).unwrap_or_default();
         value
+    }
+
+    /// The start of the call's answer with its secrets masked, when it was kept: the only way
+    /// an answer leaves the journal.
+    pub fn answer(&self) -> Option<KeptAnswer<'_>> {
+        let a = self.view().answer?;
+        let text = std::str::from_utf8(a.body).ok()?;
+        Some(KeptAnswer {
+            content_type: a.content_type,
+            body: answer::mask(a.content_type, text),
+            bytes: a.whole,
+            truncated: a.kept < a.whole,
+        })
     }
 }
 
@@ -862,15 +900,12 @@ mod tests {
                 vendor_code: None,
                 fault: None,
                 duration_ms: 0.1,
-                answer: Some(Answer {
-                    content_type: Some("application/json"),
-                    body: body.as_bytes(),
-                }),
+                answer: Some(Answer::new(Some("application/json"), body.as_bytes())),
             },
             |p| p.push("cons_id", "1"),
         );
         let e = &j.query(&Filter::default(), None)[0];
-        let a = e.view().answer.unwrap();
+        let a = e.answer().unwrap();
         assert_eq!(a.content_type, Some("application/json"));
         assert_eq!(a.bytes as usize, body.len());
         assert!(a.truncated);
@@ -878,9 +913,29 @@ mod tests {
         assert!(!a.body.contains("s3cret"));
         // The parameters after the answer read back whole.
         assert_eq!(e.params().collect::<Vec<_>>(), [("cons_id", "1")]);
-        record(&j, "no answer", &[("a", "b")]);
+        // A body that is not text reads as no answer, and the parameters still read.
+        j.record(
+            Record {
+                at: Utc::now(),
+                api: Api::Luminate,
+                tenant: None,
+                operation: "binary",
+                method: "POST",
+                path: "/",
+                status: 200,
+                vendor_code: None,
+                fault: None,
+                duration_ms: 0.1,
+                answer: Some(Answer::new(None, &[0xff, 0xfe, b'x'])),
+            },
+            |p| p.push("cons_id", "2"),
+        );
         let e = &j.query(&Filter::default(), None)[1];
-        assert!(e.view().answer.is_none());
+        assert!(e.answer().is_none());
+        assert_eq!(e.params().collect::<Vec<_>>(), [("cons_id", "2")]);
+        record(&j, "no answer", &[("a", "b")]);
+        let e = &j.query(&Filter::default(), None)[2];
+        assert!(e.answer().is_none());
         assert_eq!(e.params().collect::<Vec<_>>(), [("a", "b")]);
     }
 

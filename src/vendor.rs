@@ -278,12 +278,12 @@ fn record(
             vendor_code,
             fault: fired,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-            answer: body.as_ref().map(|body| journal::Answer {
-                content_type: response
+            answer: body.as_ref().map(|body| {
+                let content_type = response
                     .headers()
                     .get(axum::http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok()),
-                body,
+                    .and_then(|v| v.to_str().ok());
+                journal::Answer::new(content_type, body)
             }),
         },
         params,

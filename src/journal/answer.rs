@@ -1,6 +1,6 @@
 //! Secrets in answer bodies: what a login hands back (a session id, a token, a nonce, a URL
-//! carrying the API key) is as secret as the parameter that later presents it, so the journal
-//! masks it before the body reaches its memory, as it masks parameters.
+//! carrying the API key) is as secret as the parameter that later presents it, so every read
+//! of a kept answer masks it ([`super::Entry::answer`]).
 //!
 //! The vendors answer in JSON, XML, JSV and CSV; one pass over the text finds the values of
 //! secret-named fields in each of them without parsing the document:
@@ -11,8 +11,12 @@
 //!
 //! A value that runs past the end of the text (an answer the journal cut) is masked to the end,
 //! so cutting never leaves half a secret behind.
+//!
+//! Most answers name no secret at all and pay only one pass over their bytes
+//! ([`may_name_a_secret`]): every secret name contains one of a dozen three-letter pieces,
+//! and an answer with none of them is copied as it is.
 
-use super::{is_secret, MASK};
+use super::{is_secret_name, MASK};
 
 /// Names whose values are secrets in an answer, besides [`is_secret`]'s: a login's nonce and
 /// the signature that vouches for it.
@@ -20,29 +24,76 @@ const ANSWER_SECRET_NAMES: &[&str] = &["nonce", "signature"];
 
 /// Whether a field of this name carries a secret in an answer body.
 pub fn is_answer_secret(name: &str) -> bool {
-    is_secret(name)
+    is_answer_secret_name(name.as_bytes())
+}
+
+fn is_answer_secret_name(name: &[u8]) -> bool {
+    is_secret_name(name)
         || ANSWER_SECRET_NAMES
             .iter()
-            .any(|n| name.eq_ignore_ascii_case(n))
+            .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// Pieces one of which every secret name contains, in any case: `key` (api_key, secret_key),
+/// `pas` (password), `aut` (auth, sso_auth_token), `tok` (token), `ses` (session ids,
+/// JSESSIONID), `ssi`/`ss-`/`ss_` (X-SS-ID), `api` (AccountAPI, UserAPI), `sec` (secrets),
+/// `non` (nonce), `sig` (signature). A test keeps this list and the names in step.
+const PIECES: [[u8; 3]; 12] = [
+    *b"key", *b"pas", *b"aut", *b"tok", *b"ses", *b"ssi", *b"ss-", *b"ss_", *b"api", *b"sec",
+    *b"non", *b"sig",
+];
+
+/// Bytes a piece starts with, in either case: the only places the scan looks closer.
+const STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < PIECES.len() {
+        let first = PIECES[i][0];
+        table[first as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Whether `text` contains any of [`PIECES`] (ASCII case-insensitive): if not, it names no
+/// secret and needs no masking.
+pub fn may_name_a_secret(text: &[u8]) -> bool {
+    let Some(last) = text.len().checked_sub(3) else {
+        return false;
+    };
+    (0..=last).any(|i| {
+        STARTS[text[i] as usize] && {
+            let piece = [
+                text[i].to_ascii_lowercase(),
+                text[i + 1].to_ascii_lowercase(),
+                text[i + 2].to_ascii_lowercase(),
+            ];
+            PIECES.contains(&piece)
+        }
+    })
 }
 
 /// Append `text` to `out` with every secret value replaced by [`MASK`].
-pub fn mask_into(content_type: Option<&str>, text: &str, out: &mut Vec<u8>) {
+pub fn mask_into(content_type: Option<&str>, text: &[u8], out: &mut Vec<u8>) {
+    if !may_name_a_secret(text) {
+        out.extend_from_slice(text);
+        return;
+    }
     let csv = content_type.is_some_and(|t| {
         t.get(..8)
             .is_some_and(|p| p.eq_ignore_ascii_case("text/csv"))
     });
-    if csv {
-        mask_csv(text, out);
-    } else {
-        mask_text(text, out);
+    match std::str::from_utf8(text) {
+        Ok(text) if csv => mask_csv(text, out),
+        _ => mask_text(text, out),
     }
 }
 
 /// [`mask_into`] as a `String`.
 pub fn mask(content_type: Option<&str>, text: &str) -> String {
     let mut out = Vec::with_capacity(text.len());
-    mask_into(content_type, text, &mut out);
+    mask_into(content_type, text.as_bytes(), &mut out);
     // Only whole characters of `text` and the ASCII mask were written.
     String::from_utf8(out).unwrap_or_default()
 }
@@ -54,8 +105,7 @@ fn is_name_byte(b: u8) -> bool {
 /// Longest field name looked at; longer runs are no field name of any vendor.
 const MAX_NAME: usize = 64;
 
-fn mask_text(text: &str, out: &mut Vec<u8>) {
-    let b = text.as_bytes();
+fn mask_text(b: &[u8], out: &mut Vec<u8>) {
     let mut i = 0;
     let mut copied = 0;
     while i < b.len() {
@@ -81,7 +131,7 @@ fn mask_text(text: &str, out: &mut Vec<u8>) {
 }
 
 /// The run of name bytes at `i`, if it is short enough to be a field name.
-fn name_at(b: &[u8], i: usize) -> Option<(&str, usize)> {
+fn name_at(b: &[u8], i: usize) -> Option<(&[u8], usize)> {
     let end = b[i..]
         .iter()
         .position(|c| !is_name_byte(*c))
@@ -89,8 +139,7 @@ fn name_at(b: &[u8], i: usize) -> Option<(&str, usize)> {
     if end == i || end - i > MAX_NAME {
         return None;
     }
-    // Name bytes are ASCII.
-    std::str::from_utf8(&b[i..end]).ok().map(|s| (s, end))
+    Some((&b[i..end], end))
 }
 
 /// `<name …>value<` → the value's span when `name` (after any `prefix:`) is secret.
@@ -105,7 +154,7 @@ fn xml_value(b: &[u8], lt: usize) -> Option<(usize, usize)> {
         }
         i += 1;
     }
-    if !local.is_some_and(is_answer_secret) {
+    if !local.is_some_and(is_answer_secret_name) {
         return None;
     }
     let gt = i + b[i..].iter().position(|c| *c == b'>')?;
@@ -129,7 +178,7 @@ fn xml_value(b: &[u8], lt: usize) -> Option<(usize, usize)> {
 /// `"name" : value` → the value's span (inside its quotes) when `name` is secret.
 fn json_value(b: &[u8], quote: usize) -> Option<(usize, usize)> {
     let (name, end) = name_at(b, quote + 1)?;
-    if b.get(end) != Some(&b'"') || !is_answer_secret(name) {
+    if b.get(end) != Some(&b'"') || !is_answer_secret_name(name) {
         return None;
     }
     let mut i = skip_spaces(b, end + 1);
@@ -166,7 +215,7 @@ fn bare_value(b: &[u8], i: usize) -> Option<(usize, usize)> {
         Some(b':') if i > 0 && matches!(b[i - 1], b'{' | b',') => true,
         _ => return None,
     };
-    if !is_answer_secret(name) {
+    if !is_answer_secret_name(name) {
         return None;
     }
     let start = end + 1;
@@ -218,7 +267,7 @@ fn mask_csv(text: &str, out: &mut Vec<u8>) {
     let secret: Vec<bool> = csv_cells(header)
         .map(|cell| is_answer_secret(cell.trim_matches(|c: char| c == '"' || c.is_whitespace())))
         .collect();
-    mask_text(header, out);
+    mask_text(header.as_bytes(), out);
     for line in lines {
         let body = line.trim_end_matches(['\r', '\n']);
         for (n, cell) in csv_cells(body).enumerate() {
@@ -228,7 +277,7 @@ fn mask_csv(text: &str, out: &mut Vec<u8>) {
             if secret.get(n).copied().unwrap_or(false) && !cell.is_empty() {
                 out.extend_from_slice(MASK.as_bytes());
             } else {
-                mask_text(cell, out);
+                mask_text(cell.as_bytes(), out);
             }
         }
         out.extend_from_slice(&line.as_bytes()[body.len()..]);
@@ -320,6 +369,27 @@ mod tests {
             ),
             "SessionId,ClientId\r\n****,40001\r\n"
         );
+    }
+
+    #[test]
+    fn every_secret_name_contains_a_piece_so_no_secret_skips_the_masking() {
+        for name in super::super::SECRET_NAMES
+            .iter()
+            .chain(ANSWER_SECRET_NAMES)
+            .chain(&[
+                "X-SS-ID",
+                "X_SS_ID",
+                "JSESSIONID",
+                "sso_auth_token",
+                "UserAPI",
+            ])
+        {
+            assert!(may_name_a_secret(name.as_bytes()), "{name}");
+            assert!(may_name_a_secret(name.to_uppercase().as_bytes()), "{name}");
+        }
+        assert!(!may_name_a_secret(
+            br#"{"getConsGroupsResponse":{"group":[{"id":"1001","name":"Puppy Lovers"}]}}"#
+        ));
     }
 
     #[test]
