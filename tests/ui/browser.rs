@@ -295,7 +295,36 @@ async fn a_person_watches_calls_arrive_changes_a_membership_and_injects_a_fault(
     .await;
     browser.screenshot(&dir, "06-fault-fired").await;
 
-    // 5. The clock: +15 minutes, shown.
+    // 5. The clock: a YourMembership session opened elsewhere expires after +15 minutes, and
+    // the page shows both.
+    let (status, body) = post_form(
+        addr,
+        "/Ams/Authenticate",
+        &[
+            ("ClientID", "40001"),
+            ("UserType", "Admin"),
+            ("Username", "demo-ym-api-key"),
+            ("Password", "demo-ym-api-password"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    browser
+        .click("#tenant-list .tenant[data-api=\"yourmembership\"][data-tenant=\"40001\"]")
+        .await;
+    wait(
+        &browser,
+        "the YM session, live",
+        "document.querySelector('#tenant-detail').textContent.includes('1 live, 0 expired')",
+    )
+    .await;
+    wait(
+        &browser,
+        "Ada's YM relationships",
+        "document.querySelectorAll('tr[data-person=\"5001\"] .chip').length > 0",
+    )
+    .await;
+    browser.screenshot(&dir, "07-ym-session-live").await;
     browser.click("[data-advance=\"900\"]").await;
     wait(
         &browser,
@@ -303,8 +332,16 @@ async fn a_person_watches_calls_arrive_changes_a_membership_and_injects_a_fault(
         "document.querySelector('#clock-mode').textContent === '+15 min'",
     )
     .await;
+    wait(
+        &browser,
+        "the YM session, expired",
+        "document.querySelector('#tenant-detail').textContent.includes('0 live, 1 expired')",
+    )
+    .await;
     assert!(!state.clock.is_real());
-    browser.screenshot(&dir, "07-clock-moved").await;
+    browser
+        .screenshot(&dir, "08-clock-moved-session-expired")
+        .await;
 
     browser.quit().await;
     server.stop().await;

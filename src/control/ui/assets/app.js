@@ -221,7 +221,7 @@
     const api = $('#fault-form').elements.api.value;
     names.replaceChildren(...list.filter((t) => t.api === api).map((t) => h('option', { value: t.tenant })));
     if (!ui.selected || !list.some(isSelected)) {
-      if (list.length) await select(list[0]);
+      if (list.length) await select(list[0], true);
       return;
     }
     renderTenantDetail();
@@ -232,14 +232,15 @@
     return !!ui.selected && ui.selected.api === t.api && ui.selected.tenant === t.tenant;
   }
 
-  async function select(t) {
+  /** Show tenant `t`; `fresh`: its counts were just read. */
+  async function select(t, fresh) {
     ui.selected = { api: t.api, tenant: t.tenant };
     ui.offset = 0;
     document.querySelectorAll('#tenant-list .tenant').forEach((b) => {
       b.setAttribute('aria-pressed', String(b.dataset.api === t.api && b.dataset.tenant === t.tenant));
     });
     renderTenantDetail();
-    await refreshPeople();
+    await Promise.all([refreshPeople(), fresh ? null : refreshTenantCounts()]);
   }
 
   function renderTenantDetail() {
