@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -11,6 +12,17 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Default size of the request journal ring.
 pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
+
+/// Largest control-plane request body (a seed document). **[choice]** 512 MiB: any state
+/// document `GET /_mock/state` produces for a population of a million people (about 200 MB)
+/// posts back whole.
+pub const MAX_CONTROL_BODY_BYTES: usize = 512 * 1024 * 1024;
+
+/// Default time a request body has to arrive whole.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default time a client has to complete its TLS handshake.
+pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -87,6 +99,200 @@ pub struct ServeArgs {
     /// Entries kept in the request journal (oldest dropped first); 0 turns the journal off.
     #[arg(long, env = "MEMBERMOCK_JOURNAL_LIMIT", default_value_t = DEFAULT_JOURNAL_LIMIT)]
     pub journal_limit: usize,
+
+    /// Bytes the request journal keeps at most, all entries together (oldest dropped first):
+    /// a number, or with a unit (`64MiB`, `512KiB`, `1GiB`).
+    #[arg(long, env = "MEMBERMOCK_JOURNAL_BYTES", default_value = "32MiB")]
+    pub journal_bytes: ByteSize,
+
+    /// Time a request body has to arrive whole (`10s`, `500ms`, or seconds); a body still
+    /// arriving then gets the vendor's error and its connection is closed.
+    #[arg(long, env = "MEMBERMOCK_BODY_TIMEOUT", default_value = "10s")]
+    pub body_timeout: Seconds,
+
+    /// Time a client has to complete its TLS handshake (`10s`, `500ms`, or seconds).
+    #[arg(long, env = "MEMBERMOCK_TLS_HANDSHAKE_TIMEOUT", default_value = "10s")]
+    pub tls_handshake_timeout: Seconds,
+
+    /// Require `Authorization: Bearer TOKEN` on the control plane (all of `/_mock/*` but
+    /// health and the certificate). Never logged.
+    #[arg(long, env = "MEMBERMOCK_CONTROL_TOKEN", hide_env_values = true)]
+    pub control_token: Option<ControlToken>,
+
+    /// Serve the control plane on its own plain-HTTP listener at ADDR instead of on the vendor
+    /// listeners, or `off` for no control plane (health and the certificate stay on the vendor
+    /// listeners either way).
+    #[arg(long, env = "MEMBERMOCK_CONTROL_LISTEN")]
+    pub control_listen: Option<ControlListen>,
+
+    /// Another host name the control plane answers to, besides loopback names, IP addresses,
+    /// one-label names and the certificate's names (repeatable; `*` for any).
+    #[arg(
+        long = "allow-host",
+        env = "MEMBERMOCK_ALLOW_HOST",
+        value_delimiter = ','
+    )]
+    pub allow_hosts: Vec<String>,
+}
+
+/// The control-plane token: compared in constant time, never shown (`Debug` prints `****`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ControlToken(String);
+
+impl ControlToken {
+    pub fn new(token: impl Into<String>) -> Result<ControlToken, String> {
+        let token = token.into();
+        if token.trim().is_empty() {
+            return Err("the control token must not be empty".into());
+        }
+        if token.bytes().any(|b| !(0x21..=0x7e).contains(&b)) {
+            return Err(
+                "the control token must be printable ASCII without spaces (it travels in an \
+                 Authorization header)"
+                    .into(),
+            );
+        }
+        Ok(ControlToken(token))
+    }
+
+    /// Whether `presented` is the token, in time that does not depend on where they differ.
+    pub fn matches(&self, presented: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(presented).into()
+    }
+}
+
+impl std::fmt::Debug for ControlToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ControlToken(****)")
+    }
+}
+
+impl std::str::FromStr for ControlToken {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ControlToken::new(s)
+    }
+}
+
+/// Where the control plane is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ControlListen {
+    /// On the vendor listeners, plain HTTP and HTTPS (the default).
+    #[default]
+    Shared,
+    /// On its own plain-HTTP listener only.
+    Own(SocketAddr),
+    /// Nowhere.
+    Off,
+}
+
+impl std::str::FromStr for ControlListen {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(ControlListen::Off);
+        }
+        s.parse()
+            .map(ControlListen::Own)
+            .map_err(|e| format!("expected an address like 127.0.0.1:8081 or `off`: {e}"))
+    }
+}
+
+/// The name in `name`, `name:port`, `[v6]` or `[v6]:port`, without a trailing dot: a port is
+/// not part of the name (`membermock:8080` means `membermock`).
+fn host_without_port(h: &str) -> &str {
+    let name = if let Some(rest) = h.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        match h.rsplit_once(':') {
+            Some((name, port))
+                if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                name
+            }
+            _ => h,
+        }
+    };
+    name.trim_end_matches('.')
+}
+
+/// Who may use the control plane, and where.
+#[derive(Debug, Clone, Default)]
+pub struct ControlOptions {
+    pub listen: ControlListen,
+    pub token: Option<ControlToken>,
+    /// Host names added with `--allow-host`, lower-cased (`*`: any).
+    pub allow_hosts: Vec<String>,
+}
+
+impl ControlOptions {
+    pub fn from_args(args: &ServeArgs) -> ControlOptions {
+        ControlOptions {
+            listen: args.control_listen.unwrap_or_default(),
+            token: args.control_token.clone(),
+            allow_hosts: args
+                .allow_hosts
+                .iter()
+                .map(|h| host_without_port(h.trim()).to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect(),
+        }
+    }
+}
+
+/// A byte count on the command line: `1048576`, `64KiB`, `32MiB`, `1GiB` (also `KB`, `MB`,
+/// `GB`, `K`, `M`, `G`, all meaning powers of 1024).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (digits, unit) = s.split_at(split);
+        let n: usize = digits
+            .parse()
+            .map_err(|_| format!("expected a byte count like 33554432 or 32MiB, got `{s}`"))?;
+        let shift = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 0,
+            "k" | "kb" | "kib" => 10,
+            "m" | "mb" | "mib" => 20,
+            "g" | "gb" | "gib" => 30,
+            other => return Err(format!("unknown unit `{other}`: use KiB, MiB or GiB")),
+        };
+        n.checked_mul(1usize << shift)
+            .map(ByteSize)
+            .ok_or_else(|| format!("`{s}` is too large"))
+    }
+}
+
+/// A duration on the command line: `10s`, `500ms`, or a number of seconds (`2.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl std::str::FromStr for Seconds {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
+            (ms, 0.001)
+        } else if let Some(secs) = t.strip_suffix('s') {
+            (secs, 1.0)
+        } else {
+            (t, 1.0)
+        };
+        let n: f64 = number
+            .trim()
+            .parse()
+            .map_err(|_| format!("expected a duration like 10s, 500ms or 2.5, got `{s}`"))?;
+        Duration::try_from_secs_f64(n * scale)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Seconds)
+            .ok_or_else(|| format!("`{s}` must be a positive duration"))
+    }
 }
 
 /// The health URL of a server listening on `listen`: an unspecified address (0.0.0.0, ::) is
@@ -131,6 +337,14 @@ pub enum LogFormat {
 pub struct Options {
     pub trust_forwarded_proto: bool,
     pub journal_limit: usize,
+    /// Bytes the journal keeps at most.
+    pub journal_bytes: usize,
+    /// Time a request body has to arrive whole.
+    pub body_timeout: Duration,
+    /// Largest control-plane request body.
+    pub control_body_limit: usize,
+    /// Who may use the control plane, and where.
+    pub control: ControlOptions,
 }
 
 impl Default for Options {
@@ -138,6 +352,57 @@ impl Default for Options {
         Options {
             trust_forwarded_proto: false,
             journal_limit: DEFAULT_JOURNAL_LIMIT,
+            journal_bytes: crate::journal::DEFAULT_MAX_BYTES,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            control_body_limit: MAX_CONTROL_BODY_BYTES,
+            control: ControlOptions::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_sizes_and_durations_read_as_people_write_them() {
+        let b = |s: &str| s.parse::<ByteSize>().map(|b| b.0);
+        assert_eq!(b("33554432"), Ok(32 << 20));
+        assert_eq!(b("32MiB"), Ok(32 << 20));
+        assert_eq!(b("512 KiB"), Ok(512 << 10));
+        assert_eq!(b("1g"), Ok(1 << 30));
+        assert!(b("12 parsecs").is_err() && b("").is_err() && b("MiB").is_err());
+        let d = |s: &str| s.parse::<Seconds>().map(|d| d.0);
+        assert_eq!(d("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(d("2.5"), Ok(Duration::from_millis(2500)));
+        assert!(d("0").is_err() && d("-1s").is_err() && d("soon").is_err() && d("1e300").is_err());
+    }
+
+    #[test]
+    fn allowed_hosts_lose_their_port_and_case() {
+        let cli = Cli::parse_from([
+            "membermock",
+            "--allow-host",
+            "Membermock:8080,[::1]:9,x.example.,*",
+            "--allow-host",
+            "fe80::1",
+        ]);
+        let control = ControlOptions::from_args(&cli.serve);
+        assert_eq!(
+            control.allow_hosts,
+            ["membermock", "::1", "x.example", "*", "fe80::1"]
+        );
+    }
+
+    #[test]
+    fn the_control_token_is_never_shown_and_compares_whole() {
+        let token = ControlToken::new("s3cret-token").unwrap();
+        assert_eq!(format!("{token:?}"), "ControlToken(****)");
+        assert!(token.matches(b"s3cret-token"));
+        assert!(!token.matches(b"s3cret-toke"));
+        assert!(!token.matches(b"s3cret-tokenX"));
+        assert!(ControlToken::new("").is_err());
+        assert!(ControlToken::new("two words").is_err());
     }
 }

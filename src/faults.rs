@@ -33,7 +33,7 @@ pub struct FaultSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+#[serde(untagged, try_from = "RawEffect")]
 pub enum Effect {
     Latency {
         latency_ms: u64,
@@ -51,6 +51,95 @@ pub enum Effect {
     },
 }
 
+/// The effects, as the error for one that is not says.
+const EFFECTS: &str = r#"{"latency_ms":N}, {"vendor_error":"CODE"}, {"http_status":N,"retry_after":N} (retry_after optional) or {"drop_connection":true}"#;
+
+/// An `effect` as sent: every field any effect has, so that a field of the wrong type is named
+/// by its path, and a shape that is no effect gets the list of effects (an untagged enum says
+/// only "data did not match any variant").
+#[derive(Deserialize)]
+#[serde(
+    expecting = r#"an effect: one of {"latency_ms":N}, {"vendor_error":"CODE"}, {"http_status":N,"retry_after":N} (retry_after optional) or {"drop_connection":true}"#
+)]
+struct RawEffect {
+    latency_ms: Option<u64>,
+    vendor_error: Option<String>,
+    http_status: Option<u16>,
+    retry_after: Option<u64>,
+    drop_connection: Option<bool>,
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TryFrom<RawEffect> for Effect {
+    type Error = String;
+    fn try_from(raw: RawEffect) -> Result<Effect, String> {
+        let effect = match raw {
+            RawEffect {
+                latency_ms: Some(latency_ms),
+                vendor_error: None,
+                http_status: None,
+                retry_after: None,
+                drop_connection: None,
+                ref unknown,
+            } if unknown.is_empty() => Effect::Latency { latency_ms },
+            RawEffect {
+                latency_ms: None,
+                vendor_error: Some(vendor_error),
+                http_status: None,
+                retry_after: None,
+                drop_connection: None,
+                ref unknown,
+            } if unknown.is_empty() => Effect::VendorError { vendor_error },
+            RawEffect {
+                latency_ms: None,
+                vendor_error: None,
+                http_status: Some(http_status),
+                retry_after,
+                drop_connection: None,
+                ref unknown,
+            } if unknown.is_empty() => Effect::HttpStatus {
+                http_status,
+                retry_after,
+            },
+            RawEffect {
+                latency_ms: None,
+                vendor_error: None,
+                http_status: None,
+                retry_after: None,
+                drop_connection: Some(drop_connection),
+                ref unknown,
+            } if unknown.is_empty() => Effect::DropConnection { drop_connection },
+            RawEffect { unknown, .. } => {
+                let names: Vec<&str> = unknown.keys().map(String::as_str).collect();
+                let what = if names.is_empty() {
+                    "not one effect".to_string()
+                } else {
+                    format!("unknown field `{}`", names.join("`, `"))
+                };
+                return Err(format!("{what}: an effect is one of {EFFECTS}"));
+            }
+        };
+        Ok(effect)
+    }
+}
+
+/// The operation names fault rules can match for `api`: the vendor's own, from its method or
+/// route table.
+pub fn operations(api: Api) -> Vec<&'static str> {
+    match api {
+        Api::Luminate => crate::luminate::table::METHODS
+            .iter()
+            .map(|row| row.name)
+            .collect(),
+        Api::SmarterU => crate::smarteru::command::METHODS.to_vec(),
+        Api::YourMembership => crate::yourmembership::route::Op::ALL
+            .iter()
+            .map(|op| op.name())
+            .collect(),
+    }
+}
+
 /// Longest latency a rule may add. **[choice]** Two minutes: longer than any client timeout
 /// worth testing, short enough that a typo cannot hang a test run for hours.
 pub const MAX_LATENCY_MS: u64 = 120_000;
@@ -58,6 +147,25 @@ pub const MAX_LATENCY_MS: u64 = 120_000;
 impl FaultSpec {
     /// Checks serde cannot express; the message names the field.
     pub fn validate(&self) -> Result<(), (String, String)> {
+        if let Some(operation) = &self.operation {
+            let known = operations(self.api);
+            if !known.contains(&operation.as_str()) {
+                let hint = known
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(operation))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err((
+                    "operation".into(),
+                    format!(
+                        "`{operation}` is no {} operation, so the rule could never fire{hint}; \
+                         its operations are {}",
+                        self.api.name(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Some(p) = self.probability {
             if !(0.0..=1.0).contains(&p) {
                 return Err(("probability".into(), "must be between 0.0 and 1.0".into()));

@@ -313,7 +313,8 @@ pub struct Entry {
     pub status: u16,
     pub duration_ms: f64,
     pub fault: Option<Box<Fired>>,
-    blob: Box<[u8]>,
+    /// Shared, so that a reader's snapshot costs a count, not a copy.
+    blob: Arc<[u8]>,
 }
 
 /// The decoded view of an [`Entry`].
@@ -375,6 +376,7 @@ impl Entry {
     /// Bytes this entry holds on the heap and inline, for the journal's byte bound.
     fn cost(&self) -> usize {
         std::mem::size_of::<Entry>()
+            + 2 * std::mem::size_of::<usize>()
             + self.blob.len()
             + self
                 .fault
@@ -523,16 +525,88 @@ impl Drop for Subscription {
 }
 
 /// Filters of `GET /_mock/requests`.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub api: Option<String>,
     pub operation: Option<String>,
     pub tenant: Option<String>,
-    /// RFC 3339: entries at or after this instant.
-    pub since: Option<String>,
+    /// Entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
     /// The newest N matching entries.
     pub limit: Option<usize>,
+    /// Entries with an id above this one (newer).
+    pub after: Option<u64>,
+    /// Entries with an id below this one (older).
+    pub before: Option<u64>,
+}
+
+/// A filter of `GET /_mock/requests` that cannot be read: the parameter's name and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadFilter {
+    pub name: String,
+    pub message: String,
+}
+
+impl Filter {
+    /// The filters names, in the order the error for an unknown one lists them.
+    pub const NAMES: &'static [&'static str] = &[
+        "api",
+        "operation",
+        "tenant",
+        "since",
+        "limit",
+        "after",
+        "before",
+    ];
+
+    /// Read the query string of `GET /_mock/requests`; the first bad parameter is named.
+    pub fn from_query(query: &str) -> Result<Filter, BadFilter> {
+        let mut filter = Filter::default();
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let bad = |message: String| BadFilter {
+                name: name.to_string(),
+                message,
+            };
+            if seen.iter().any(|s| *s == name) {
+                return Err(bad(format!("`{name}` is given more than once")));
+            }
+            seen.push(name.to_string());
+            match &*name {
+                "api" => filter.api = Some(value.into_owned()),
+                "operation" => filter.operation = Some(value.into_owned()),
+                "tenant" => filter.tenant = Some(value.into_owned()),
+                "since" => {
+                    let at = DateTime::parse_from_rfc3339(&value)
+                        .map_err(|e| bad(format!("not an RFC 3339 date-time (`{value}`): {e}")))?;
+                    filter.since = Some(at.with_timezone(&Utc));
+                }
+                "limit" => {
+                    let n = value
+                        .parse::<usize>()
+                        .map_err(|_| bad(format!("not a number of entries (`{value}`)")))?;
+                    filter.limit = Some(n);
+                }
+                "after" | "before" => {
+                    let id = value
+                        .parse::<u64>()
+                        .map_err(|_| bad(format!("not an entry id (`{value}`)")))?;
+                    if name == "after" {
+                        filter.after = Some(id);
+                    } else {
+                        filter.before = Some(id);
+                    }
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "unknown filter `{name}`; the filters are {}",
+                        Filter::NAMES.join(", ")
+                    )))
+                }
+            }
+        }
+        Ok(filter)
+    }
 }
 
 impl Journal {
@@ -590,7 +664,7 @@ impl Journal {
                 put(sink.buf, "…");
                 put(sink.buf, &note);
             }
-            let blob: Box<[u8]> = buf.as_slice().into();
+            let blob: Arc<[u8]> = Arc::from(buf.as_slice());
             // A huge call must not leave a huge scratch buffer behind on this thread.
             if buf.capacity() > 4 * MAX_PARAM_BYTES {
                 *buf = Vec::new();
@@ -700,15 +774,19 @@ impl Journal {
         self.ring.lock().unwrap_or_else(|e| e.into_inner()).bytes
     }
 
-    /// Matching entries, oldest first.
-    pub fn query(&self, filter: &Filter, since: Option<DateTime<Utc>>) -> Vec<Entry> {
+    /// Matching entries, oldest first: a snapshot that shares the entries' bytes with the ring
+    /// (each costs a reference count, not a copy), so that it can be written out after the
+    /// lock is released.
+    pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let matching = ring.entries.iter().filter(|e| {
             let v = e.view();
             filter.api.as_deref().is_none_or(|a| e.api.name() == a)
                 && filter.operation.as_deref().is_none_or(|o| v.operation == o)
                 && filter.tenant.as_deref().is_none_or(|t| v.tenant == Some(t))
-                && since.is_none_or(|s| e.at >= s)
+                && filter.since.is_none_or(|s| e.at >= s)
+                && filter.after.is_none_or(|id| e.id > id)
+                && filter.before.is_none_or(|id| e.id < id)
         });
         let mut out: Vec<Entry> = match filter.limit {
             Some(n) => {
@@ -721,6 +799,44 @@ impl Journal {
         out.shrink_to_fit();
         out
     }
+}
+
+/// **[choice]** Bytes of JSON written per piece of a streamed journal answer.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// `GET /_mock/requests` as JSON pieces of about 64 KiB, written one at a time as the client
+/// reads them: `{"count":N,"limit":L,"requests":[entry,...]}`. However long the journal, the
+/// answer costs the snapshot's references and one piece at a time.
+pub fn json_pieces(entries: Vec<Entry>, limit: usize) -> impl Iterator<Item = bytes::Bytes> {
+    let count = entries.len();
+    let mut entries = entries.into_iter().peekable();
+    let mut started = false;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut buf = Vec::with_capacity(CHUNK_BYTES + 1024);
+        if !started {
+            started = true;
+            buf.extend_from_slice(
+                format!("{{\"count\":{count},\"limit\":{limit},\"requests\":[").as_bytes(),
+            );
+        }
+        while buf.len() < CHUNK_BYTES {
+            let Some(entry) = entries.next() else {
+                buf.extend_from_slice(b"]}");
+                done = true;
+                break;
+            };
+            // An entry is plain data: serializing it into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut buf, &entry);
+            if entries.peek().is_some() {
+                buf.push(b',');
+            }
+        }
+        Some(bytes::Bytes::from(buf))
+    })
 }
 
 #[cfg(test)]
@@ -789,7 +905,7 @@ mod tests {
                 ("A.B.Password", "pw"),
             ],
         );
-        let e = &j.query(&Filter::default(), None)[0];
+        let e = &j.query(&Filter::default())[0];
         let params: Vec<_> = e.params().collect();
         assert_eq!(
             params,
@@ -806,16 +922,13 @@ mod tests {
         for i in 0..10 {
             record(&j, &format!("op{i}"), &[]);
         }
-        let entries = j.query(&Filter::default(), None);
+        let entries = j.query(&Filter::default());
         let ops: Vec<&str> = entries.iter().map(|e| e.view().operation).collect();
         assert_eq!(ops, ["op7", "op8", "op9"]);
-        let last = j.query(
-            &Filter {
-                limit: Some(1),
-                ..Filter::default()
-            },
-            None,
-        );
+        let last = j.query(&Filter {
+            limit: Some(1),
+            ..Filter::default()
+        });
         assert_eq!(last[0].view().operation, "op9");
     }
 
@@ -836,7 +949,7 @@ mod tests {
         let mut params: Vec<(&str, &str)> = vec![("long", &long)];
         params.extend(many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         record(&j, "x", &params);
-        let e = &j.query(&Filter::default(), None)[0];
+        let e = &j.query(&Filter::default())[0];
         let kept: Vec<_> = e.params().collect();
         assert!(kept[0].1.len() < MAX_VALUE_BYTES + 40);
         assert!(kept[0]
@@ -904,7 +1017,7 @@ mod tests {
             },
             |p| p.push("cons_id", "1"),
         );
-        let e = &j.query(&Filter::default(), None)[0];
+        let e = &j.query(&Filter::default())[0];
         let a = e.answer().unwrap();
         assert_eq!(a.content_type, Some("application/json"));
         assert_eq!(a.bytes as usize, body.len());
@@ -930,13 +1043,48 @@ mod tests {
             },
             |p| p.push("cons_id", "2"),
         );
-        let e = &j.query(&Filter::default(), None)[1];
+        let e = &j.query(&Filter::default())[1];
         assert!(e.answer().is_none());
         assert_eq!(e.params().collect::<Vec<_>>(), [("cons_id", "2")]);
         record(&j, "no answer", &[("a", "b")]);
-        let e = &j.query(&Filter::default(), None)[2];
+        let e = &j.query(&Filter::default())[2];
         assert!(e.answer().is_none());
         assert_eq!(e.params().collect::<Vec<_>>(), [("a", "b")]);
+    }
+
+    #[test]
+    fn the_streamed_answer_is_one_json_document_in_pieces() {
+        let j = Journal::new(1000);
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        for i in 0..300 {
+            record(&j, &format!("op{i}"), &[("a", &value), ("b", &value)]);
+        }
+        let pieces: Vec<bytes::Bytes> = json_pieces(j.query(&Filter::default()), 1000).collect();
+        assert!(pieces.len() > 5, "{}", pieces.len());
+        assert!(pieces.iter().all(|p| p.len() < CHUNK_BYTES + 4096));
+        let whole: Vec<u8> = pieces.concat();
+        let doc: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+        assert_eq!(doc["count"], 300);
+        assert_eq!(doc["limit"], 1000);
+        assert_eq!(doc["requests"].as_array().unwrap().len(), 300);
+        assert_eq!(doc["requests"][299]["operation"], "op299");
+        let empty: Vec<u8> = json_pieces(Vec::new(), 5).collect::<Vec<_>>().concat();
+        assert_eq!(empty, br#"{"count":0,"limit":5,"requests":[]}"#);
+    }
+
+    #[test]
+    fn after_and_before_page_through_the_ids() {
+        let j = Journal::new(100);
+        for i in 0..10 {
+            record(&j, &format!("op{i}"), &[]);
+        }
+        let ids = |f: Filter| -> Vec<u64> { j.query(&f).iter().map(|e| e.id).collect() };
+        let page = |query: &str| ids(Filter::from_query(query).unwrap());
+        assert_eq!(page("after=7"), [8, 9, 10]);
+        assert_eq!(page("before=4"), [1, 2, 3]);
+        assert_eq!(page("before=9&limit=2"), [7, 8]);
+        assert_eq!(page("after=2&before=5"), [3, 4]);
+        assert_eq!(Filter::from_query("after=x").unwrap_err().name, "after");
     }
 
     #[test]

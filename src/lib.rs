@@ -11,11 +11,13 @@
 //!
 //! A request enters through [`server`] (plain HTTP or HTTPS listener; each request learns its
 //! [`vendor::Scheme`] and peer), passes [`app`]'s router, and is dispatched by path prefix:
-//! `/_mock/*` to the [`control`] plane, everything else to the vendor that claims the path.
-//! Every vendor request then follows the same pipeline ([`vendor`]): the body is read with a
-//! size limit, the vendor classifies it into an [`vendor::Operation`] (api, tenant, operation),
-//! [`faults`] may replace or delay the answer, the vendor's handler decodes → authenticates →
-//! applies to the [`store`] → renders its wire format, and the [`journal`] records the call.
+//! `/_mock/*` to the [`control`] plane (which first checks who is asking,
+//! [`control::guard`]), everything else to the vendor that claims the path. Every vendor
+//! request then follows the same pipeline ([`vendor`]): the body is read bounded in bytes and
+//! time ([`body`]) and decoded once into the vendor's request, labelled with api, tenant and
+//! operation ([`vendor::Label`]); [`faults`] may replace or delay the answer; the vendor's
+//! handler authenticates → applies to the [`store`] → renders its wire format; and the
+//! [`journal`] records the call.
 //!
 //! State lives in SQLite ([`store`]), owned by one thread; handlers reach it by message. The
 //! [`seed`] document fills it at start and through the control plane. [`clock`] is the one
@@ -23,6 +25,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod body;
 pub mod cache;
 pub mod clock;
 pub mod config;
@@ -47,10 +50,9 @@ use std::convert::Infallible;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use tower::ServiceExt;
 
 pub use healthcheck::healthcheck;
-pub use server::{run, ConnInfo, Listeners};
+pub use server::{run, run_with, ConnInfo, ControlListener, Listeners, ServeOptions};
 pub use startup::{serve, Error};
 pub use state::AppState;
 
@@ -69,11 +71,9 @@ pub fn app(state: AppState) -> Router {
 async fn dispatch(state: &AppState, control: Router, req: Request) -> Response {
     let path = req.uri().path();
     if path == "/_mock" || path.starts_with("/_mock/") {
-        let path = journal::mask_path(path).into_owned();
-        let method = req.method().clone();
-        let response = control.oneshot(req).await.unwrap_or_else(|e| match e {});
-        tracing::debug!(%method, path, status = response.status().as_u16(), "control plane");
-        response
+        control::serve(state, control, req).await
+    } else if req.extensions().get::<server::ControlListener>().is_some() {
+        control::only_control_here()
     } else if yourmembership::claims(path) {
         vendor::pipeline::<yourmembership::YourMembership>(state, req).await
     } else if smarteru::claims(path) {

@@ -28,6 +28,10 @@ pub struct ConnInfo {
     pub peer: SocketAddr,
 }
 
+/// Marks a request that came in on the control plane's own listener (`--control-listen ADDR`).
+#[derive(Debug, Clone, Copy)]
+pub struct ControlListener;
+
 /// Already-bound listeners (tests bind port 0 first, then run: no sleeps).
 pub struct Listeners {
     pub http: TcpListener,
@@ -40,39 +44,96 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longest shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How the accept loops treat their connections.
+#[derive(Debug)]
+pub struct ServeOptions {
+    /// Longest a client may take to complete its TLS handshake: a truncated ClientHello holds
+    /// a task and a socket until then.
+    pub tls_handshake_timeout: Duration,
+    /// The control plane's own plain-HTTP listener (`--control-listen ADDR`); its requests are
+    /// marked [`ControlListener`].
+    pub control: Option<TcpListener>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            tls_handshake_timeout: crate::config::DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+            control: None,
+        }
+    }
+}
+
 /// Serve `app` on the listeners until `shutdown` resolves, then drain in-flight requests.
 pub async fn run(listeners: Listeners, app: Router, shutdown: impl Future<Output = ()>) {
+    run_with(listeners, ServeOptions::default(), app, shutdown).await
+}
+
+/// [`run`] with options.
+pub async fn run_with(
+    listeners: Listeners,
+    options: ServeOptions,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let (https, acceptor) = match listeners.https {
         Some((l, config)) => (Some(l), Some(TlsAcceptor::from(config))),
         None => (None, None),
     };
+    let handshake_timeout = options.tls_handshake_timeout;
+    let control = options.control;
+    let mut backoff = AcceptBackoff::default();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listeners.http.accept() => {
-                if let Ok((stream, peer)) = accepted {
-                    let _ = stream.set_nodelay(true);
-                    let info = ConnInfo { scheme: Scheme::Http, peer };
-                    let watcher = graceful.watcher();
-                    let app = app.clone();
-                    tokio::spawn(async move {
-                        serve_connection(TokioIo::new(stream), info, app, watcher).await;
-                    });
+                match accepted {
+                    Ok((stream, peer)) => {
+                        backoff.reset();
+                        let _ = stream.set_nodelay(true);
+                        let info = ConnInfo { scheme: Scheme::Http, peer };
+                        let watcher = graceful.watcher();
+                        let app = app.clone();
+                        tokio::spawn(async move {
+                            serve_connection(TokioIo::new(stream), info, false, app, watcher).await;
+                        });
+                    }
+                    Err(e) => if backoff.wait(e, &mut shutdown).await { break },
                 }
             }
             accepted = accept_opt(https.as_ref()) => {
-                if let (Ok((stream, peer)), Some(acceptor)) = (accepted, acceptor.clone()) {
-                    let _ = stream.set_nodelay(true);
-                    let info = ConnInfo { scheme: Scheme::Https, peer };
-                    let watcher = graceful.watcher();
-                    let app = app.clone();
-                    tokio::spawn(async move {
-                        let handshake = tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream));
-                        if let Ok(Ok(tls)) = handshake.await {
-                            serve_connection(TokioIo::new(tls), info, app, watcher).await;
-                        }
-                    });
+                match (accepted, acceptor.clone()) {
+                    (Ok((stream, peer)), Some(acceptor)) => {
+                        backoff.reset();
+                        let _ = stream.set_nodelay(true);
+                        let info = ConnInfo { scheme: Scheme::Https, peer };
+                        let watcher = graceful.watcher();
+                        let app = app.clone();
+                        tokio::spawn(async move {
+                            let handshake = tokio::time::timeout(handshake_timeout, acceptor.accept(stream));
+                            if let Ok(Ok(tls)) = handshake.await {
+                                serve_connection(TokioIo::new(tls), info, false, app, watcher).await;
+                            }
+                        });
+                    }
+                    (Err(e), _) => if backoff.wait(e, &mut shutdown).await { break },
+                    (Ok(_), None) => {}
+                }
+            }
+            accepted = accept_opt(control.as_ref()) => {
+                match accepted {
+                    Ok((stream, peer)) => {
+                        backoff.reset();
+                        let _ = stream.set_nodelay(true);
+                        let info = ConnInfo { scheme: Scheme::Http, peer };
+                        let watcher = graceful.watcher();
+                        let app = app.clone();
+                        tokio::spawn(async move {
+                            serve_connection(TokioIo::new(stream), info, true, app, watcher).await;
+                        });
+                    }
+                    Err(e) => if backoff.wait(e, &mut shutdown).await { break },
                 }
             }
             _ = &mut shutdown => break,
@@ -80,7 +141,75 @@ pub async fn run(listeners: Listeners, app: Router, shutdown: impl Future<Output
     }
     drop(listeners.http);
     drop(https);
+    drop(control);
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+}
+
+/// What the accept loop does when `accept` fails. A failure of one incoming connection (reset
+/// before it was accepted) is skipped. Anything else — most often EMFILE, no file descriptor
+/// left — would fail again at once: the loop waits (10 ms, doubling to 100 ms while failures
+/// go on) instead of spinning, and logs at most one warning every 10 s, with a count.
+#[derive(Default)]
+struct AcceptBackoff {
+    failures: u32,
+    last_log: Option<std::time::Instant>,
+    unlogged: u64,
+}
+
+impl AcceptBackoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_millis(100);
+    const LOG_EVERY: Duration = Duration::from_secs(10);
+
+    fn reset(&mut self) {
+        self.failures = 0;
+    }
+
+    /// The pause after the `failures`-th failure in a row.
+    fn delay(failures: u32) -> Duration {
+        Self::FIRST
+            .saturating_mul(1 << failures.saturating_sub(1).min(4))
+            .min(Self::MAX)
+    }
+
+    /// Pause after a failed `accept`; true when `shutdown` completed meanwhile (it must not be
+    /// polled again).
+    async fn wait(
+        &mut self,
+        e: std::io::Error,
+        shutdown: &mut (impl Future<Output = ()> + Unpin),
+    ) -> bool {
+        use std::io::ErrorKind::*;
+        if matches!(
+            e.kind(),
+            ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
+        ) {
+            return false;
+        }
+        self.failures = self.failures.saturating_add(1);
+        self.unlogged += 1;
+        let now = std::time::Instant::now();
+        if self.last_log.is_none_or(|at| now - at >= Self::LOG_EVERY) {
+            let hint = if e.raw_os_error() == Some(24) || e.raw_os_error() == Some(23) {
+                " (out of file descriptors: raise the limit, e.g. `ulimit -n`, or hold fewer \
+                 connections open)"
+            } else {
+                ""
+            };
+            tracing::warn!(
+                error = %e,
+                failures = self.unlogged,
+                "cannot accept connections; retrying with a pause{hint}"
+            );
+            self.last_log = Some(now);
+            self.unlogged = 0;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Self::delay(self.failures)) => {}
+            _ = &mut *shutdown => return true,
+        }
+        false
+    }
 }
 
 async fn accept_opt(
@@ -95,6 +224,7 @@ async fn accept_opt(
 async fn serve_connection<IO>(
     io: TokioIo<IO>,
     info: ConnInfo,
+    control_listener: bool,
     app: Router,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
@@ -104,6 +234,9 @@ async fn serve_connection<IO>(
     let kill_in_service = kill.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(info);
+        if control_listener {
+            req.extensions_mut().insert(ControlListener);
+        }
         let app = app.clone();
         let kill = kill_in_service.clone();
         async move {
@@ -127,5 +260,18 @@ async fn serve_connection<IO>(
         _ = conn => {}
         // Dropping the connection future closes the socket with no answer.
         _ = kill.notified() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_failures_back_off_from_10_to_100_ms() {
+        let delays: Vec<u64> = (1..=7)
+            .map(|n| AcceptBackoff::delay(n).as_millis() as u64)
+            .collect();
+        assert_eq!(delays, [10, 20, 40, 80, 100, 100, 100]);
     }
 }

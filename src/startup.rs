@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::config::{self, LogFormat, ServeArgs, TlsListen};
+use crate::config::{self, ControlListen, LogFormat, ServeArgs, TlsListen};
 use crate::seed::Seed;
-use crate::server::{run, Listeners};
+use crate::server::{run_with, Listeners, ServeOptions};
 use crate::state::AppState;
 use crate::store::{self, Opened, Store};
 use crate::{app, seed, tls};
@@ -147,9 +147,21 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         }
         None => (None, None, None),
     };
+    let control = match args.control_listen {
+        Some(ControlListen::Own(addr)) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Bind(addr, e))?,
+        ),
+        _ => None,
+    };
     let options = config::Options {
         trust_forwarded_proto: args.trust_forwarded_proto,
         journal_limit: args.journal_limit,
+        journal_bytes: args.journal_bytes.0,
+        body_timeout: args.body_timeout.0,
+        control: config::ControlOptions::from_args(&args),
+        ..config::Options::default()
     };
     let state = AppState::new(store.clone(), seed, apply_seed, options, cert_pem).await?;
 
@@ -168,15 +180,34 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         demo_seed: args.seeds.is_empty(),
         counts: store.call(|conn| store::seed::counts(conn)).await?,
         startup_ms: started.elapsed().as_secs_f64() * 1000.0,
+        control: ControlBanner {
+            listen: match (&args.control_listen, &control) {
+                (Some(ControlListen::Off), _) => None,
+                (Some(ControlListen::Own(_)), Some(l)) => Some(l.local_addr()?),
+                _ => Some(http.local_addr()?),
+            },
+            own_listener: matches!(args.control_listen, Some(ControlListen::Own(_))),
+            token: args.control_token.is_some(),
+        },
     };
     banner.log(args.log_format);
+    let serve_options = ServeOptions {
+        tls_handshake_timeout: args.tls_handshake_timeout.0,
+        control,
+    };
     let journal = state.journal.clone();
     let shutdown = async move {
         shutdown_signal().await;
         // Live feeds (the dashboard's) would hold the drain open: they end now.
         journal.close_feeds();
     };
-    run(Listeners { http, https }, app(state), shutdown).await;
+    run_with(
+        Listeners { http, https },
+        serve_options,
+        app(state),
+        shutdown,
+    )
+    .await;
     tracing::info!("membermock stopped");
     store.flush().await?;
     Ok(())
@@ -225,6 +256,37 @@ struct Banner {
     demo_seed: bool,
     counts: serde_json::Value,
     startup_ms: f64,
+    control: ControlBanner,
+}
+
+/// Where the control plane is, and whether it wants a token (never the token itself).
+struct ControlBanner {
+    /// The plain-HTTP address it answers on; `None` when off.
+    listen: Option<SocketAddr>,
+    own_listener: bool,
+    token: bool,
+}
+
+impl ControlBanner {
+    fn url(&self) -> Option<String> {
+        self.listen
+            .map(|addr| format!("{}/_mock/", url("http", addr)))
+    }
+
+    fn text(&self) -> String {
+        let Some(url) = self.url() else {
+            return "off (--control-listen off; /_mock/health stays on the vendor listeners)"
+                .into();
+        };
+        let mut text = url;
+        if self.own_listener {
+            text.push_str(" (its own listener)");
+        }
+        if self.token {
+            text.push_str(", Authorization: Bearer token required");
+        }
+        text
+    }
 }
 
 /// `http://addr`, with an unspecified address (0.0.0.0, ::) shown as loopback: a URL to click.
@@ -312,6 +374,7 @@ impl Banner {
             }
             _ => lines.push("  https        off".to_string()),
         }
+        lines.push(format!("  control      {}", self.control.text()));
         lines.push(format!("  state        {}", self.state()));
         lines.push(format!("  tenants      {}", self.tenants()));
         if self.demo_seed && self.state_from != StateFrom::ExistingFile {
@@ -343,6 +406,8 @@ impl Banner {
                     yourmembership_clients = self.count("yourmembership", "clients"),
                     demo_credentials = self.demo_seed.then_some(DEMO_CREDENTIALS),
                     startup_ms = self.startup_ms,
+                    control = self.control.url(),
+                    control_token = self.control.token,
                     "membermock ready"
                 );
             }

@@ -52,7 +52,7 @@ impl AppState {
         Ok(AppState {
             store,
             clock,
-            journal: Journal::new(options.journal_limit),
+            journal: Journal::bounded(options.journal_limit, options.journal_bytes),
             faults: Faults::default(),
             luminate: Default::default(),
             smarteru: Default::default(),

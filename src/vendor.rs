@@ -1,6 +1,6 @@
 //! The pipeline every vendor request goes through, whatever the vendor:
 //!
-//! read the body (bounded) → the vendor **decodes** it once into its request type → fault rules
+//! read the body (bounded in bytes and time, [`crate::body`]) → the vendor **decodes** it once into its request type → fault rules
 //! read its tenant and operation and may replace or delay the answer → the vendor **handles**
 //! the decoded request (auth → one store call → render) → the journal records the call, the
 //! vendor writing its parameters straight into the entry.
@@ -159,10 +159,13 @@ pub async fn pipeline<V: Vendor>(state: &AppState, req: Request) -> Response {
     let at = state.clock.now();
     let (parts, body) = req.into_parts();
     let head = Head::new(parts, state.options.trust_forwarded_proto);
-    let body = match read_body(body).await {
+    let body = match crate::body::read(body, MAX_BODY_BYTES, state.options.body_timeout).await {
         Ok(b) => b,
-        Err(()) => {
+        Err(unreadable) => {
             let mut response = V::unreadable_body(&head);
+            if unreadable.must_close() {
+                crate::body::close_after(&mut response);
+            }
             let label = Label {
                 api: V::API,
                 tenant: None,
@@ -232,13 +235,6 @@ pub async fn pipeline<V: Vendor>(state: &AppState, req: Request) -> Response {
         |p| V::journal(&head, &request, p),
     );
     response
-}
-
-/// The whole body, up to [`MAX_BODY_BYTES`].
-async fn read_body(body: Body) -> Result<Bytes, ()> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -5,6 +5,9 @@ mod common;
 #[path = "smarteru/clients.rs"]
 mod clients;
 
+#[path = "smarteru/writes.rs"]
+mod writes;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -376,6 +379,88 @@ async fn every_general_code_answers_in_the_documented_order() {
     assert_golden("smarteru/su10.xml", &resp.text());
 }
 
+/// Every general code answers the text SmarterU publishes for it (support page "API Response
+/// XML Package"), whole body; what the mock knows beyond the code never reaches ErrorMessage.
+#[tokio::test]
+async fn every_general_code_answers_the_vendors_published_text() {
+    let (app, _) = demo().await;
+    let a = format!("<AccountAPI>{ACCOUNT}</AccountAPI>");
+    let u = format!("<UserAPI>{ADMIN}</UserAPI>");
+    let m = "<Method>getUserGroups</Method>";
+    let p = "<Parameters><User><ID>106</ID></User></Parameters>";
+    let published = [
+        ("SU:01", "No POST data detected."),
+        ("SU:02", "Package parameter not found."),
+        ("SU:03", "Package data is not properly formatted XML."),
+        ("SU:04", "SmarterU root tag not found in Package data."),
+        ("SU:05", "AccountAPI tag not found in Package data."),
+        ("SU:06", "UserAPI tag not found in Package data."),
+        ("SU:07", "Method tag not found in Package data."),
+        ("SU:08", "Parameters tag not found in Package data."),
+        ("SU:09", "Parameters tag contains no information."),
+        ("SU:10", "User and Account API keys are invalid."),
+        ("SU:11", "Requested method does not exist."),
+        ("SU:12", "Incorrect/Missing Structure/Parameters."),
+        (
+            "SU:13",
+            "Element Nickname was found where it should not exist.",
+        ),
+        ("SU:9999", "Unknown method call failure."),
+    ];
+    let packages = [
+        None,
+        None,
+        Some("<SmarterU><AccountAPI>".to_string()),
+        Some(format!("<Package>{a}{u}{m}{p}</Package>")),
+        Some(with_root_children(&format!("{u}{m}{p}"))),
+        Some(with_root_children(&format!("{a}{m}{p}"))),
+        Some(with_root_children(&format!("{a}{u}{p}"))),
+        Some(with_root_children(&format!("{a}{u}{m}"))),
+        Some(with_root_children(&format!("{a}{u}{m}<Parameters/>"))),
+        Some(package(
+            ACCOUNT,
+            "wrong",
+            "getUserGroups",
+            "<User><ID>106</ID></User>",
+        )),
+        Some(package(ACCOUNT, ADMIN, "noSuchMethod", "<User/>")),
+        Some(gug(
+            ADMIN,
+            "<ID>106</ID><Email>learner.one@example.com</Email>",
+        )),
+        Some(gug(ADMIN, "<ID>106</ID><Nickname>Lena</Nickname>")),
+        None,
+    ];
+    let rule =
+        serde_json::json!({"api": "smarteru", "effect": {"vendor_error": "SU:9999"}, "times": 1});
+    for ((code, message), xml) in published.iter().zip(packages) {
+        let resp = match (*code, xml) {
+            ("SU:01", _) => send(&app, post_package(&gug(ADMIN, "<ID>106</ID>"))).await,
+            ("SU:02", _) => send_over(&app, post_body("Other=1"), Scheme::Https).await,
+            ("SU:9999", _) => {
+                send(&app, common::post_json("/_mock/faults", &rule)).await;
+                send_over(
+                    &app,
+                    post_package(&gug(ADMIN, "<ID>106</ID>")),
+                    Scheme::Https,
+                )
+                .await
+            }
+            (_, Some(xml)) => send_over(&app, post_package(&xml), Scheme::Https).await,
+            (_, None) => unreachable!(),
+        };
+        assert_envelope_basics(&resp);
+        assert_eq!(&failed_code(&resp), code);
+        let text = resp.text();
+        assert!(
+            text.contains(&format!("<ErrorMessage>{message}</ErrorMessage>")),
+            "{text}"
+        );
+        let name = code.replace(':', "").to_lowercase();
+        assert_golden(&format!("smarteru/{name}.xml"), &text);
+    }
+}
+
 #[tokio::test]
 async fn a_plain_http_post_a_get_and_an_empty_post_get_su01() {
     let (app, _) = demo().await;
@@ -517,6 +602,63 @@ async fn hostile_packages_get_a_failed_envelope_never_a_crash() {
     let resp = send_over(&app, post_body(&twice), Scheme::Https).await;
     assert_eq!(failed_code(&resp), "SU:02");
     assert_golden("smarteru/repeated_package.xml", &resp.text());
+}
+
+/// A 4 MiB package whose cost would be quadratic in its size if the parser compared every
+/// attribute with every other (quick-xml's duplicate check): 50,000 attributes on one element
+/// took 18 s before the bound. The bounds make it linear; the limit below is generous for a
+/// debug build on a busy machine, yet far below the quadratic cost of these packages.
+#[tokio::test]
+async fn four_megabyte_packages_of_attributes_or_elements_are_refused_fast() {
+    let (app, _) = demo().await;
+    let limit = std::time::Duration::from_secs(2);
+    let body_limit = membermock::config::MAX_BODY_BYTES;
+    // Raw in the form value: the mock's field reader splits on `&` and the first `=` only.
+    let attributes = |per_element: usize, elements: usize| {
+        let mut xml = String::from("Package=<SmarterU>");
+        'outer: for e in 0..elements {
+            xml.push_str("<e");
+            for a in 0..per_element {
+                xml.push_str(&format!(" a{a}=''"));
+                if xml.len() > body_limit - 64 {
+                    xml.push_str("/>");
+                    break 'outer;
+                }
+            }
+            xml.push_str("/>");
+            if e == elements - 1 || xml.len() > body_limit - 64 {
+                break;
+            }
+        }
+        xml.push_str("</SmarterU>");
+        xml
+    };
+    let cases = [
+        ("one element, every attribute", attributes(usize::MAX, 1)),
+        (
+            "many elements at the attribute bound",
+            attributes(32, usize::MAX),
+        ),
+        (
+            "many elements",
+            format!(
+                "Package=<SmarterU>{}</SmarterU>",
+                "<x/>".repeat((body_limit - 64) / 4)
+            ),
+        ),
+    ];
+    for (what, body) in cases {
+        assert!(
+            body.len() <= body_limit && body.len() > body_limit - 1024,
+            "{what}"
+        );
+        let started = std::time::Instant::now();
+        let resp = send_over(&app, post_body(&body), Scheme::Https).await;
+        let took = started.elapsed();
+        assert_envelope_basics(&resp);
+        assert_eq!(failed_code(&resp), "SU:03", "{what}");
+        assert!(took < limit, "{what}: {took:?}");
+    }
 }
 
 #[tokio::test]

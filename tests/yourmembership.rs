@@ -1036,3 +1036,6 @@ mod hostile;
 
 #[path = "yourmembership/clients.rs"]
 mod clients;
+
+#[path = "yourmembership/groups.rs"]
+mod groups;

@@ -4,24 +4,173 @@
 
 use std::time::Instant;
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::body::{Body, Bytes, HttpBody as _};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
+pub mod guard;
+
+use crate::body::Unreadable;
+use crate::clock::OutOfRange;
+use crate::config::ControlListen;
 use crate::faults::FaultSpec;
 use crate::journal::Filter;
 use crate::seed::{SeedDoc, SeedError};
+use crate::server::ControlListener;
 use crate::state::AppState;
 use crate::store::seed::ApplyError;
 use crate::vendor::Api;
 
 pub mod ui;
+
+/// Serve one control-plane request: its body read whole (bounded in bytes and time), then the
+/// router; whatever fails answers in the control plane's JSON.
+pub async fn serve(state: &AppState, control: Router, req: Request) -> Response {
+    let path = crate::journal::mask_path(req.uri().path()).into_owned();
+    let method = req.method().clone();
+    let (parts, body) = req.into_parts();
+    let limit = state.options.control_body_limit;
+    let has_body = !body.is_end_stream() && body.size_hint().upper() != Some(0);
+    let admitted = where_served(state, &parts).and_then(|()| guard::check(state, &parts, has_body));
+    let response = match admitted {
+        Err(refused) => {
+            let mut response = refused.into_response();
+            // The body, if any, is not read: the connection cannot carry another request.
+            if has_body {
+                crate::body::close_after(&mut response);
+            }
+            response
+        }
+        Ok(()) => match crate::body::read(body, limit, state.options.body_timeout).await {
+            Ok(body) => {
+                let req = Request::from_parts(parts, Body::from(body));
+                control.oneshot(req).await.unwrap_or_else(|e| match e {})
+            }
+            Err(unreadable) => {
+                let mut response = unreadable_body(unreadable, limit, state).into_response();
+                if unreadable.must_close() {
+                    crate::body::close_after(&mut response);
+                }
+                response
+            }
+        },
+    };
+    tracing::debug!(%method, path, status = response.status().as_u16(), "control plane");
+    response
+}
+
+/// Whether this listener serves this route: health and the certificate everywhere; the rest
+/// where `--control-listen` says.
+fn where_served(state: &AppState, parts: &axum::http::request::Parts) -> Result<(), ControlError> {
+    if guard::is_public(parts.uri.path()) {
+        return Ok(());
+    }
+    let on_control_listener = parts.extensions.get::<ControlListener>().is_some();
+    let message = match state.options.control.listen {
+        ControlListen::Shared => return Ok(()),
+        ControlListen::Own(_) if on_control_listener => return Ok(()),
+        ControlListen::Own(_) => {
+            "the control plane is served on its own listener (--control-listen)"
+        }
+        ControlListen::Off => "the control plane is off (--control-listen off)",
+    };
+    Err(ControlError {
+        status: StatusCode::NOT_FOUND,
+        message: message.into(),
+        path: None,
+    })
+}
+
+/// What the control listener answers to a vendor path.
+pub fn only_control_here() -> Response {
+    ControlError {
+        status: StatusCode::NOT_FOUND,
+        message: "this listener serves only the control plane (/_mock/*); the vendor APIs are on \
+                  the other listeners"
+            .into(),
+        path: None,
+    }
+    .into_response()
+}
+
+fn unreadable_body(unreadable: Unreadable, limit: usize, state: &AppState) -> ControlError {
+    let (status, message) = match unreadable {
+        Unreadable::TooLarge { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is longer than the control plane's limit of {limit} bytes"),
+        ),
+        Unreadable::TimedOut => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {:?} (--body-timeout)",
+                state.options.body_timeout
+            ),
+        ),
+        Unreadable::Broken => (
+            StatusCode::BAD_REQUEST,
+            "the body could not be read (connection or chunked encoding broken)".into(),
+        ),
+    };
+    ControlError {
+        status,
+        message,
+        path: None,
+    }
+}
+
+/// Any error answer that is not yet the control plane's JSON becomes it: axum's own rejections
+/// (a verb the route does not serve, a path that does not parse) answer in text or not at all.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let uri_path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = parts
+            .headers
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        format!("{method} is not served at {uri_path}; it takes {allow}")
+    } else if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut json = ControlError {
+        status,
+        message,
+        path: None,
+    }
+    .into_response();
+    for (name, value) in parts.headers.iter() {
+        json.headers_mut().insert(name.clone(), value.clone());
+    }
+    json
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,9 +189,13 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/tls/cert.pem", get(cert))
         .merge(ui::router())
         .fallback(not_found)
+        // `serve` has read the body within the control plane's own limit.
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(json_errors))
 }
 
 /// A control-plane error answer.
+#[derive(Debug)]
 pub struct ControlError {
     status: StatusCode,
     message: String,
@@ -87,7 +240,14 @@ impl IntoResponse for ControlError {
         if let Some(path) = self.path {
             body["path"] = Value::String(path);
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"membermock control plane\""),
+            );
+        }
+        response
     }
 }
 
@@ -170,29 +330,19 @@ async fn state(State(state): State<AppState>) -> Result<Json<SeedDoc>, ControlEr
     Ok(Json(doc))
 }
 
+/// The journal, streamed from a snapshot: memory stays flat however long it is.
 async fn requests(
     State(state): State<AppState>,
-    Query(filter): Query<Filter>,
-) -> Result<Json<Value>, ControlError> {
-    let since = match filter.since.as_deref() {
-        Some(s) => Some(
-            DateTime::parse_from_rfc3339(s)
-                .map_err(|e| {
-                    ControlError::bad_request(
-                        format!("since: not an RFC 3339 date-time: {e}"),
-                        Some("since".into()),
-                    )
-                })?
-                .with_timezone(&Utc),
-        ),
-        None => None,
-    };
-    let entries = state.journal.query(&filter, since);
-    Ok(Json(json!({
-        "count": entries.len(),
-        "limit": state.journal.limit(),
-        "requests": entries,
-    })))
+    RawQuery(query): RawQuery,
+) -> Result<Response, ControlError> {
+    let filter = Filter::from_query(query.as_deref().unwrap_or(""))
+        .map_err(|bad| ControlError::bad_request(bad.message, Some(bad.name)))?;
+    let entries = state.journal.query(&filter);
+    let pieces = crate::journal::json_pieces(entries, state.journal.limit());
+    let body = Body::from_stream(futures_util::stream::iter(
+        pieces.map(Ok::<_, std::convert::Infallible>),
+    ));
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// One journal entry with the start of its answer (secrets masked).
@@ -238,8 +388,14 @@ async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
 
 async fn remove_fault(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> Result<Json<Value>, ControlError> {
+    let id: u64 = id.parse().map_err(|_| {
+        ControlError::bad_request(
+            format!("`{id}` is not a fault rule id (ids are numbers)"),
+            Some("id".into()),
+        )
+    })?;
     if state.faults.remove(id) {
         Ok(Json(json!({ "status": "ok" })))
     } else {
@@ -277,10 +433,11 @@ async fn set_clock(
     let req: ClockRequest = parse_json(&body)?;
     match (req.advance_seconds, req.now, req.real) {
         (Some(secs), None, None) => {
-            let by = chrono::Duration::try_seconds(secs).ok_or_else(|| {
-                ControlError::bad_request("out of range", Some("advance_seconds".into()))
-            })?;
-            state.clock.advance(by);
+            let out_of_range = |e: OutOfRange| {
+                ControlError::bad_request(e.to_string(), Some("advance_seconds".into()))
+            };
+            let by = chrono::Duration::try_seconds(secs).ok_or_else(|| out_of_range(OutOfRange))?;
+            state.clock.try_advance(by).map_err(out_of_range)?;
         }
         (None, Some(now), None) => {
             let at = DateTime::parse_from_rfc3339(&now).map_err(|e| {
@@ -289,7 +446,10 @@ async fn set_clock(
                     Some("now".into()),
                 )
             })?;
-            state.clock.set(at.with_timezone(&Utc));
+            state
+                .clock
+                .try_set(at.with_timezone(&Utc))
+                .map_err(|e| ControlError::bad_request(e.to_string(), Some("now".into())))?;
         }
         (None, None, Some(true)) => state.clock.set_real(),
         _ => {

@@ -36,8 +36,19 @@ pub struct Client {
 pub struct GroupType {
     pub id: i64,
     pub name: String,
-    #[serde(default)]
-    pub sort_index: i64,
+    /// YM's `double?`: any number (`1.5`); written back as an integer when whole, so a seed of
+    /// whole numbers dumps as it was loaded.
+    #[serde(default, serialize_with = "whole_as_integer")]
+    pub sort_index: f64,
+}
+
+fn whole_as_integer<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    // Within ±2^53 every whole double is an exact i64.
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
 }
 
 /// **[choice]** Default `JoinOption` of a YM group.
@@ -52,7 +63,60 @@ pub struct YmGroup {
     pub type_id: i64,
     #[serde(default = "default_join_option")]
     pub join_option: String,
+    /// The settings `POST`/`PUT /Ams/{ClientID}/Groups` write (YM's `Groups` request DTO);
+    /// absent until set. `accessibility`, `membership`, `messaging`, `email_options_*`: 0, 1 or
+    /// 2.
+    #[serde(flatten)]
+    pub settings: GroupSettings,
 }
+
+/// A YM group's settings as the `Groups` DTO names them; each `None` until written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messaging: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_newsletter: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_feed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_can_export_members: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_approval: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_options_admin: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_options_member: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub welcome_content: Option<String>,
+}
+
+impl GroupSettings {
+    /// The settings that take 0, 1 or 2 (YM's `int?`; the known values are a public client's
+    /// constants), by their DTO names.
+    pub fn options(&self) -> [(&'static str, Option<i32>); 5] {
+        [
+            ("Accessibility", self.accessibility),
+            ("Membership", self.membership),
+            ("Messaging", self.messaging),
+            ("EmailOptionsAdmin", self.email_options_admin),
+            ("EmailOptionsMember", self.email_options_member),
+        ]
+    }
+}
+
+/// **[choice]** The values the option settings take: what the public OWASP client names.
+pub const GROUP_OPTION_VALUES: std::ops::RangeInclusive<i32> = 0..=2;
 
 fn default_join_option() -> String {
     DEFAULT_JOIN_OPTION.to_string()
@@ -108,6 +172,18 @@ pub enum GroupMemberStatus {
     Pending,
 }
 
+/// `EmailOptionsAdmin` as the seed names it: `email_options_admin`.
+fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// Reference and uniqueness checks of the yourmembership section.
 pub(crate) fn validate(ym: &YourMembershipSeed) -> Result<(), SeedError> {
     let mut client_ids = HashSet::new();
@@ -149,6 +225,11 @@ pub(crate) fn validate(ym: &YourMembershipSeed) -> Result<(), SeedError> {
                 || format!("{gp}.code"),
                 "group code",
             )?;
+            for (name, value) in g.settings.options() {
+                if value.is_some_and(|v| !GROUP_OPTION_VALUES.contains(&v)) {
+                    return Err(err(format!("{gp}.{}", snake(name)), "must be 0, 1 or 2"));
+                }
+            }
             if !type_ids.contains(&g.type_id) {
                 return Err(err(
                     format!("{gp}.type_id"),
@@ -230,4 +311,38 @@ pub(crate) fn validate(ym: &YourMembershipSeed) -> Result<(), SeedError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_settings_are_read_and_unknown_group_fields_refused() {
+        let g: YmGroup = serde_json::from_str(
+            r#"{"id":1,"code":"A","name":"A","type_id":1,"active":false,"messaging":2}"#,
+        )
+        .unwrap();
+        assert_eq!(g.settings.active, Some(false));
+        assert_eq!(g.settings.messaging, Some(2));
+        let typo = serde_json::from_str::<YmGroup>(
+            r#"{"id":1,"code":"A","name":"A","type_id":1,"activ":false}"#,
+        );
+        assert!(typo.is_err());
+    }
+
+    #[test]
+    fn sort_indexes_take_any_number_and_dump_whole_ones_as_integers() {
+        let t: GroupType = serde_json::from_str(r#"{"id":1,"name":"T","sort_index":1.5}"#).unwrap();
+        assert_eq!(t.sort_index, 1.5);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"id":1,"name":"T","sort_index":1.5}"#
+        );
+        let t: GroupType = serde_json::from_str(r#"{"id":1,"name":"T","sort_index":2}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"id":1,"name":"T","sort_index":2}"#
+        );
+    }
 }

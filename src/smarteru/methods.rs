@@ -1,658 +1,45 @@
-//! The methods: each decodes its `Parameters` into a typed command, applies it to the store as
-//! the authenticated caller, and writes its `Info`.
-//!
-//! Decoding reports SU:12 (wrong structure, missing parameter) before SU:13 (an element where it
-//! must not be): a [`Check`] notes the first unexpected element while decoding goes on, and
-//! answers with it only when the structure was otherwise complete.
+//! The methods: a decoded [`Command`] applied to the store as the authenticated caller, in one
+//! store call, giving a typed [`Reply`] that [`super::render`] writes off the store thread.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction};
 
 use crate::seed::SMARTERU_PERMISSIONS;
 use crate::store::smarteru::{
-    self as q, Caller, DateRange, GroupFilter, GroupRef, GroupRow, TextMatch, UserFilter,
-    UserIdentifier, UserRef, UserRow, UserSort,
+    self as q, Caller, GroupRef, GroupRow, ListedUser, Membership, UserRef, UserRow,
 };
 
+use super::command::{Change, Command, NewGroup, NewUser};
 use super::errors::{Prefix, SuError};
-use super::package::Node;
-use super::render::{date, Xml};
 
-/// **[choice]** `listUsers` page size when the request gives none, and the largest honoured.
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 1000;
-
-/// **[choice]** What `getUser` says for profile fields the mock does not store.
-mod profile_defaults {
-    pub const LANGUAGE: &str = "English";
-    pub const ALLOW_FEEDBACK: &str = "1";
-    pub const AUTHENTICATION_TYPE: &str = "SmarterU";
-    pub const SEND_MAIL_TO: &str = "Personal";
-    pub const SEND_EMAIL_TO: &str = "Self";
-    pub const SEND_WEEKLY_TASK_REMINDER: &str = "0";
-    pub const SEND_WEEKLY_PROGRESS_SUMMARY: &str = "0";
-}
-
-/// A decoded request.
-#[derive(Debug, Clone)]
-pub enum Command {
-    GetUserGroups(UserRef),
-    GetUser(UserRef),
-    ListUsers {
-        page: i64,
-        page_size: i64,
-        filter: UserFilter,
+/// What a method answers, before rendering.
+#[derive(Debug)]
+pub enum Reply {
+    /// `getUserGroups`
+    UserGroups(Vec<Membership>),
+    /// `getUser`: the user, their home group's name and their supervisors.
+    User {
+        user: UserRow,
+        home_group: Option<String>,
+        supervisors: Vec<String>,
     },
-    GetGroup(GroupRef),
-    ListGroups(GroupFilter),
-    UpdateGroup {
-        group: GroupRef,
-        /// `Active` or `Inactive` when the request sets it.
-        status: Option<String>,
-        users: Vec<(UserRef, Change)>,
-    },
-    UpdateUser {
-        user: UserRef,
-        info: InfoChange,
-        profile: ProfileChange,
-        groups: Vec<(GroupRef, Change)>,
+    /// `listUsers`
+    Users(Vec<ListedUser>),
+    /// `getGroup`
+    Group(GroupRow),
+    /// `listGroups`: (name, group id)
+    Groups(Vec<(String, String)>),
+    /// `updateGroup`, `createGroup`: the group's name and id.
+    GroupWritten { name: String, group_id: String },
+    /// `updateUser`, `createUser`: the user's identifiers after the write.
+    UserWritten {
+        email: Option<String>,
+        employee_id: Option<String>,
     },
 }
 
-/// What `updateUser` > `Info` changes among the fields the mock stores; `None` (absent or
-/// empty) leaves a field as it is.
-#[derive(Debug, Clone, Default)]
-pub struct InfoChange {
-    pub email: Option<String>,
-    pub employee_id: Option<String>,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
-    /// Already mapped to the display value `getUser` answers with.
-    pub timezone: Option<String>,
-}
-
-/// What `updateUser` > `Profile` changes among the fields the mock stores.
-#[derive(Debug, Clone, Default)]
-pub struct ProfileChange {
-    /// `Active` or `Inactive`.
-    pub status: Option<String>,
-    /// The name of the group to make the user's home group.
-    pub home_group: Option<String>,
-    /// The whole new list of supervisors (email or employee ID each), when `Supervisors` is sent.
-    pub supervisors: Option<Vec<String>>,
-}
-
-/// A change of one user's membership of one group.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub add: bool,
-    pub home: bool,
-    /// `(grant, code)`: Grant when true, Deny when false.
-    pub permissions: Vec<(bool, String)>,
-}
-
-/// The method names the mock answers.
-pub const METHODS: &[&str] = &[
-    "getUserGroups",
-    "getUser",
-    "listUsers",
-    "getGroup",
-    "listGroups",
-    "updateGroup",
-    "updateUser",
-];
-
-impl Command {
-    /// Whether applying the command changes the store.
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Command::UpdateGroup { .. } | Command::UpdateUser { .. }
-        )
-    }
-}
-
-/// Records the first element found where it must not be (SU:13), answered only after every
-/// structural check (SU:12) passed.
-#[derive(Debug, Default)]
-pub struct Check {
-    unexpected: Option<String>,
-}
-
-impl Check {
-    /// Start with an unexpected element already seen (in the envelope).
-    pub fn new(unexpected: Option<String>) -> Check {
-        Check { unexpected }
-    }
-
-    fn note(&mut self, name: &str) {
-        if self.unexpected.is_none() {
-            self.unexpected = Some(name.to_string());
-        }
-    }
-
-    /// Note any child outside `allowed`, and any repeat of a child named in `single`.
-    fn allow(&mut self, node: &Node, allowed: &[&str], single: &[&str]) {
-        let mut seen: Vec<&str> = Vec::new();
-        for c in &node.children {
-            if !allowed.contains(&c.name.as_str()) {
-                self.note(&c.name);
-            } else if single.contains(&c.name.as_str()) {
-                if seen.contains(&c.name.as_str()) {
-                    self.note(&c.name);
-                }
-                seen.push(&c.name);
-            }
-        }
-    }
-
-    fn finish<T>(self, value: T) -> Result<T, SuError> {
-        match self.unexpected {
-            Some(name) => Err(SuError::UnexpectedElement(name)),
-            None => Ok(value),
-        }
-    }
-}
-
-fn wrong(what: impl Into<String>) -> SuError {
-    SuError::WrongStructure(what.into())
-}
-
-fn required<'a>(parent: &'a Node, name: &str) -> Result<&'a Node, SuError> {
-    parent
-        .child(name)
-        .ok_or_else(|| wrong(format!("{} requires {name}.", parent.name)))
-}
-
-/// The one non-empty value of exactly one of `names` among `parent`'s children.
-fn one_of<'a>(parent: &'a Node, names: &[&str]) -> Result<(&'a str, String), SuError> {
-    let found: Vec<&Node> = parent
-        .children
-        .iter()
-        .filter(|c| names.contains(&c.name.as_str()))
-        .collect();
-    let list = names.join(", ");
-    match found.as_slice() {
-        [one] if !one.value().is_empty() => Ok((one.name.as_str(), one.value().to_string())),
-        [one] => Err(wrong(format!("{} is empty.", one.name))),
-        [] => Err(wrong(format!("{} requires one of {list}.", parent.name))),
-        _ => Err(wrong(format!("{} takes only one of {list}.", parent.name))),
-    }
-}
-
-fn user_ref(parent: &Node, names: &[&str]) -> Result<UserRef, SuError> {
-    let (name, value) = one_of(parent, names)?;
-    Ok(match name {
-        "ID" => UserRef::Id(value),
-        "Email" => UserRef::Email(value),
-        _ => UserRef::EmployeeId(value),
-    })
-}
-
-fn group_ref(parent: &Node) -> Result<GroupRef, SuError> {
-    let (name, value) = one_of(parent, &["Name", "GroupID"])?;
-    Ok(match name {
-        "Name" => GroupRef::Name(value),
-        _ => GroupRef::GroupId(value),
-    })
-}
-
-fn optional_value<'a>(parent: &'a Node, name: &str) -> Option<&'a str> {
-    parent
-        .child(name)
-        .map(Node::value)
-        .filter(|v| !v.is_empty())
-}
-
-fn positive(parent: &Node, name: &str, default: i64) -> Result<i64, SuError> {
-    match optional_value(parent, name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| wrong(format!("{name} must be a positive whole number."))),
-    }
-}
-
-/// `Active`, `Inactive` or `All` (`None`).
-fn status_filter(parent: &Node, name: &str) -> Result<Option<String>, SuError> {
-    match optional_value(parent, name) {
-        None => Ok(None),
-        Some(v) if v.eq_ignore_ascii_case("all") => Ok(None),
-        Some(v) if v.eq_ignore_ascii_case("active") => Ok(Some("Active".into())),
-        Some(v) if v.eq_ignore_ascii_case("inactive") => Ok(Some("Inactive".into())),
-        Some(_) => Err(wrong(format!("{name} must be Active, Inactive or All."))),
-    }
-}
-
-/// `Permissions` > `Permission`* > `Action` (Grant/Deny), `Code`.
-fn permissions(check: &mut Check, node: Option<&Node>) -> Result<Vec<(bool, String)>, SuError> {
-    let Some(node) = node else {
-        return Ok(Vec::new());
-    };
-    check.allow(node, &["Permission"], &[]);
-    let mut out = Vec::new();
-    for p in node.all("Permission") {
-        check.allow(p, &["Action", "Code"], &["Action", "Code"]);
-        let grant = match required(p, "Action")?.value() {
-            "Grant" => true,
-            "Deny" => false,
-            _ => return Err(wrong("Action must be Grant or Deny.")),
-        };
-        let code = required(p, "Code")?.value().to_string();
-        out.push((grant, code));
-    }
-    Ok(out)
-}
-
-/// **[choice]** `updateGroup` > `Group` children the mock accepts and ignores: group settings it
-/// does not store. `Status` is applied; renaming (`Name`, `GroupID`) is not emulated (SU:13).
-const GROUP_IGNORED: &[&str] = &[
-    "Description",
-    "HomeGroupMessage",
-    "NotificationEmails",
-    "UserHelpOverrideDefault",
-    "UserHelpEnabled",
-    "UserHelpEmail",
-    "UserHelpText",
-    "Tags2",
-    "UserLimit",
-    "DashboardSetID",
-];
-
-/// **[choice]** `updateUser` > `Info` children accepted and ignored: settings the mock does not
-/// store. `Email`, `EmployeeID`, `GivenName`, `Surname` and `Timezone` are applied.
-const INFO_IGNORED: &[&str] = &[
-    "Password",
-    "LearnerNotifications",
-    "SupervisorNotifications",
-    "SendEmailTo",
-    "AlternateEmail",
-    "AuthenticationType",
-];
-
-/// **[choice]** `updateUser` > `Profile` children accepted and ignored: profile fields the mock
-/// does not store. `Status`, `HomeGroup` and `Supervisors` are applied.
-const PROFILE_IGNORED: &[&str] = &[
-    "Organization",
-    "Teams",
-    "CustomFields",
-    "Language",
-    "Title",
-    "Division",
-    "AllowFeedback",
-    "PhonePrimary",
-    "PhoneAlternate",
-    "PhoneMobile",
-    "Fax",
-    "Website",
-    "Address1",
-    "Address2",
-    "City",
-    "Province",
-    "Country",
-    "PostalCode",
-    "SendMailTo",
-    "Roles",
-    "ReceiveNotifications",
-];
-
-/// **[choice]** Containers a client must send (the PHP client always does) but whose content the
-/// mock does not model: accepted empty, any child is SU:13 rather than a silent success.
-fn empty_container(check: &mut Check, parent: &Node, name: &str) {
-    if let Some(node) = parent.child(name) {
-        check.allow(node, &[], &[]);
-    }
-}
-
-fn with_ignored<'a>(applied: &[&'a str], ignored: &[&'a str]) -> Vec<&'a str> {
-    applied.iter().chain(ignored).copied().collect()
-}
-
-fn status_value(parent: &Node, name: &str) -> Result<Option<String>, SuError> {
-    match optional_value(parent, name) {
-        None => Ok(None),
-        Some(v) if v.eq_ignore_ascii_case("active") => Ok(Some("Active".into())),
-        Some(v) if v.eq_ignore_ascii_case("inactive") => Ok(Some("Inactive".into())),
-        Some(_) => Err(wrong(format!("{name} must be Active or Inactive."))),
-    }
-}
-
-/// `updateUser` > `Info`.
-fn info_change(check: &mut Check, user: &Node) -> Result<InfoChange, SuError> {
-    let Some(info) = user.child("Info") else {
-        return Ok(InfoChange::default());
-    };
-    let applied = [
-        "Email",
-        "EmployeeID",
-        "GivenName",
-        "Surname",
-        "Timezone",
-        "TimeZone",
-    ];
-    let allowed = with_ignored(&applied, INFO_IGNORED);
-    check.allow(info, &allowed, &allowed);
-    let value = |name: &str| optional_value(info, name).map(str::to_string);
-    let timezone = optional_value(info, "Timezone")
-        .or_else(|| optional_value(info, "TimeZone"))
-        .and_then(super::timezone::display_value);
-    Ok(InfoChange {
-        email: value("Email"),
-        employee_id: value("EmployeeID"),
-        given_name: value("GivenName"),
-        surname: value("Surname"),
-        timezone,
-    })
-}
-
-/// `updateUser` > `Profile`.
-fn profile_change(check: &mut Check, user: &Node) -> Result<ProfileChange, SuError> {
-    let Some(profile) = user.child("Profile") else {
-        return Ok(ProfileChange::default());
-    };
-    let applied = ["Status", "HomeGroup", "Supervisors"];
-    let allowed = with_ignored(&applied, PROFILE_IGNORED);
-    check.allow(profile, &allowed, &allowed);
-    let supervisors = match profile.child("Supervisors") {
-        None => None,
-        Some(list) => {
-            check.allow(list, &["Supervisor"], &[]);
-            let names = list.all("Supervisor").map(|s| s.value().to_string());
-            Some(names.filter(|s| !s.is_empty()).collect())
-        }
-    };
-    Ok(ProfileChange {
-        status: status_value(profile, "Status")?,
-        home_group: optional_value(profile, "HomeGroup").map(str::to_string),
-        supervisors,
-    })
-}
-
-/// `MatchType` (EXACT or CONTAINS, **[choice]** EXACT when absent) and `Value`.
-fn text_match(check: &mut Check, node: &Node) -> Result<TextMatch, SuError> {
-    check.allow(node, &["MatchType", "Value"], &["MatchType", "Value"]);
-    let value = required(node, "Value")?.value().to_string();
-    let exact = match optional_value(node, "MatchType").unwrap_or("EXACT") {
-        m if m.eq_ignore_ascii_case("EXACT") => true,
-        m if m.eq_ignore_ascii_case("CONTAINS") => false,
-        _ => return Err(wrong("MatchType must be EXACT or CONTAINS.")),
-    };
-    Ok(TextMatch { exact, value })
-}
-
-/// A `listUsers` `UserIdentifier`: `Email`, `EmployeeID`, `Name`, each a `MatchType`/`Value`
-/// pair; a bare value (`<Email>a@b.c</Email>`) is an EXACT match.
-fn user_identifier(check: &mut Check, ident: &Node) -> Result<UserIdentifier, SuError> {
-    let fields = ["Email", "EmployeeID", "Name"];
-    check.allow(ident, &fields, &fields);
-    let mut one = |name: &str| -> Result<Option<TextMatch>, SuError> {
-        match ident.child(name) {
-            None => Ok(None),
-            Some(n) if n.children.is_empty() => Ok(Some(TextMatch {
-                exact: true,
-                value: n.value().to_string(),
-            })),
-            Some(n) => text_match(check, n).map(Some),
-        }
-    };
-    let found = UserIdentifier {
-        email: one("Email")?,
-        employee_id: one("EmployeeID")?,
-        name: one("Name")?,
-    };
-    if found.email.is_none() && found.employee_id.is_none() && found.name.is_none() {
-        return Err(wrong("UserIdentifier requires Email, EmployeeID or Name."));
-    }
-    Ok(found)
-}
-
-/// **[choice]** Dates in a `listUsers` filter: `dd/mm/yyyy` (what the PHP client sends),
-/// `dd-Mmm-yyyy` (the vendor's documentation) or `yyyy-mm-dd`; both ends inclusive, in UTC.
-fn filter_date(value: &str) -> Result<NaiveDate, SuError> {
-    ["%d/%m/%Y", "%d-%b-%Y", "%Y-%m-%d"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(value, f).ok())
-        .ok_or_else(|| wrong(format!("{value} is not a date.")))
-}
-
-/// `CreatedDate` > `CreatedDateFrom`/`CreatedDateTo` (or the `ModifiedDate` pair).
-fn date_range(check: &mut Check, filters: &Node, name: &str) -> Result<DateRange, SuError> {
-    let Some(node) = filters.child(name) else {
-        return Ok(DateRange::default());
-    };
-    let (from, to) = (format!("{name}From"), format!("{name}To"));
-    check.allow(node, &[&from, &to], &[&from, &to]);
-    let start = |d: NaiveDate| q::store_date(d.and_time(NaiveTime::MIN).and_utc());
-    Ok(DateRange {
-        from: optional_value(node, &from)
-            .map(filter_date)
-            .transpose()?
-            .map(start),
-        to: optional_value(node, &to)
-            .map(filter_date)
-            .transpose()?
-            .and_then(|d| d.succ_opt())
-            .map(start),
-    })
-}
-
-fn action(node: &Node, name: &str) -> Result<bool, SuError> {
-    match required(node, name)?.value() {
-        "Add" => Ok(true),
-        "Remove" => Ok(false),
-        _ => Err(wrong(format!("{name} must be Add or Remove."))),
-    }
-}
-
-/// Decode `Parameters` for `method`: SU:11, then SU:12, then SU:13.
-pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, SuError> {
-    let command = match method {
-        "getUserGroups" | "getUser" => {
-            check.allow(params, &["User"], &["User"]);
-            let user = required(params, "User")?;
-            check.allow(user, &["ID", "Email", "EmployeeID"], &[]);
-            let target = user_ref(user, &["ID", "Email", "EmployeeID"])?;
-            if method == "getUser" {
-                Command::GetUser(target)
-            } else {
-                Command::GetUserGroups(target)
-            }
-        }
-        "listUsers" => {
-            check.allow(params, &["User"], &["User"]);
-            let user = required(params, "User")?;
-            let fields = ["Page", "PageSize", "SortField", "SortOrder", "Filters"];
-            check.allow(user, &fields, &fields);
-            let page = positive(user, "Page", 1)?;
-            let page_size = positive(user, "PageSize", DEFAULT_PAGE_SIZE)?.min(MAX_PAGE_SIZE);
-            let sort = match optional_value(user, "SortField") {
-                None => UserSort::Created,
-                Some(v) if v.eq_ignore_ascii_case("NAME") => UserSort::Name,
-                Some(v) if v.eq_ignore_ascii_case("EMPLOYEE_ID") => UserSort::EmployeeId,
-                Some(_) => return Err(wrong("SortField must be NAME or EMPLOYEE_ID.")),
-            };
-            let descending = match optional_value(user, "SortOrder") {
-                None => false,
-                Some(v) if v.eq_ignore_ascii_case("ASC") => false,
-                Some(v) if v.eq_ignore_ascii_case("DESC") => true,
-                Some(_) => return Err(wrong("SortOrder must be ASC or DESC.")),
-            };
-            let mut filter = UserFilter {
-                sort,
-                descending,
-                ..UserFilter::default()
-            };
-            if let Some(filters) = user.child("Filters") {
-                let fields = [
-                    "Users",
-                    "HomeGroup",
-                    "GroupName",
-                    "UserStatus",
-                    "CreatedDate",
-                    "ModifiedDate",
-                    "Teams",
-                ];
-                check.allow(filters, &fields, &fields);
-                filter.group_name = optional_value(filters, "GroupName").map(str::to_string);
-                filter.home_group = optional_value(filters, "HomeGroup").map(str::to_string);
-                filter.status = status_filter(filters, "UserStatus")?;
-                if let Some(users) = filters.child("Users") {
-                    check.allow(users, &["UserIdentifier"], &[]);
-                    let mut idents = Vec::new();
-                    for ident in users.all("UserIdentifier") {
-                        idents.push(user_identifier(&mut check, ident)?);
-                    }
-                    filter.identifiers = Some(idents);
-                }
-                filter.created = date_range(&mut check, filters, "CreatedDate")?;
-                filter.modified = date_range(&mut check, filters, "ModifiedDate")?;
-                if let Some(teams) = filters.child("Teams") {
-                    check.allow(teams, &["TeamName"], &[]);
-                    filter.teams_named = teams.all("TeamName").any(|t| !t.value().is_empty());
-                }
-            }
-            Command::ListUsers {
-                page,
-                page_size,
-                filter,
-            }
-        }
-        "getGroup" => {
-            check.allow(params, &["Group"], &["Group"]);
-            let group = required(params, "Group")?;
-            check.allow(group, &["Name", "GroupID"], &[]);
-            Command::GetGroup(group_ref(group)?)
-        }
-        "listGroups" => {
-            check.allow(params, &["Group"], &["Group"]);
-            let group = required(params, "Group")?;
-            check.allow(group, &["Filters"], &["Filters"]);
-            let mut filter = GroupFilter::default();
-            if let Some(filters) = group.child("Filters") {
-                let fields = ["GroupName", "GroupStatus", "Tags2"];
-                check.allow(filters, &fields, &fields);
-                filter.status = status_filter(filters, "GroupStatus")?;
-                if let Some(tags) = filters.child("Tags2") {
-                    check.allow(tags, &["Tag2"], &[]);
-                    for tag in tags.all("Tag2") {
-                        let fields = ["TagID", "TagName", "TagValues"];
-                        check.allow(tag, &fields, &fields);
-                        one_of(tag, &["TagID", "TagName"])?;
-                        filter.tags_named = true;
-                    }
-                }
-                if let Some(name) = filters.child("GroupName") {
-                    check.allow(name, &["MatchType", "Value"], &["MatchType", "Value"]);
-                    let value = required(name, "Value")?.value().to_string();
-                    // **[choice]** MatchType defaults to EXACT; both compare case-insensitively.
-                    match optional_value(name, "MatchType").unwrap_or("EXACT") {
-                        "EXACT" => filter.name_exact = Some(value),
-                        "CONTAINS" => filter.name_contains = Some(value),
-                        _ => return Err(wrong("MatchType must be EXACT or CONTAINS.")),
-                    }
-                }
-            }
-            Command::ListGroups(filter)
-        }
-        "updateGroup" => {
-            check.allow(params, &["Group"], &["Group"]);
-            let group = required(params, "Group")?;
-            let applied = [
-                "Identifier",
-                "Status",
-                "Users",
-                "LearningModules",
-                "SubscriptionVariants",
-            ];
-            let allowed = with_ignored(&applied, GROUP_IGNORED);
-            check.allow(group, &allowed, &allowed);
-            let ident = required(group, "Identifier")?;
-            check.allow(ident, &["Name", "GroupID"], &[]);
-            let target = group_ref(ident)?;
-            let status = status_value(group, "Status")?;
-            let mut users = Vec::new();
-            if let Some(list) = group.child("Users") {
-                check.allow(list, &["User"], &[]);
-                for user in list.all("User") {
-                    let fields = [
-                        "Email",
-                        "EmployeeID",
-                        "UserAction",
-                        "HomeGroup",
-                        "Permissions",
-                    ];
-                    check.allow(user, &fields, &["UserAction", "HomeGroup", "Permissions"]);
-                    let who = user_ref(user, &["Email", "EmployeeID"])?;
-                    let home = match optional_value(user, "HomeGroup").unwrap_or("0") {
-                        "1" => true,
-                        "0" => false,
-                        _ => return Err(wrong("HomeGroup must be 0 or 1.")),
-                    };
-                    let change = Change {
-                        add: action(user, "UserAction")?,
-                        home,
-                        permissions: permissions(&mut check, user.child("Permissions"))?,
-                    };
-                    users.push((who, change));
-                }
-            }
-            empty_container(&mut check, group, "LearningModules");
-            empty_container(&mut check, group, "SubscriptionVariants");
-            Command::UpdateGroup {
-                group: target,
-                status,
-                users,
-            }
-        }
-        "updateUser" => {
-            check.allow(params, &["User"], &["User"]);
-            let user = required(params, "User")?;
-            let fields = ["Identifier", "Info", "Profile", "Groups", "Venues", "Wages"];
-            check.allow(user, &fields, &fields);
-            let ident = required(user, "Identifier")?;
-            check.allow(ident, &["Email", "EmployeeID"], &[]);
-            let target = user_ref(ident, &["Email", "EmployeeID"])?;
-            let info = info_change(&mut check, user)?;
-            let profile = profile_change(&mut check, user)?;
-            let mut groups = Vec::new();
-            if let Some(list) = user.child("Groups") {
-                check.allow(list, &["Group"], &[]);
-                for group in list.all("Group") {
-                    let fields = ["GroupName", "GroupID", "GroupAction", "GroupPermissions"];
-                    check.allow(group, &fields, &fields);
-                    let (name, value) = one_of(group, &["GroupName", "GroupID"])?;
-                    let which = match name {
-                        "GroupName" => GroupRef::Name(value),
-                        _ => GroupRef::GroupId(value),
-                    };
-                    let change = Change {
-                        add: action(group, "GroupAction")?,
-                        home: false,
-                        permissions: permissions(&mut check, group.child("GroupPermissions"))?,
-                    };
-                    groups.push((which, change));
-                }
-            }
-            empty_container(&mut check, user, "Venues");
-            empty_container(&mut check, user, "Wages");
-            Command::UpdateUser {
-                user: target,
-                info,
-                profile,
-                groups,
-            }
-        }
-        _ => return Err(SuError::UnknownMethod),
-    };
-    check.finish(command)
-}
-
-/// Run a read-only command.
-pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml, SuError> {
-    let mut info = Xml::default();
-    match command {
+pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Reply, SuError> {
+    Ok(match command {
         Command::GetUserGroups(target) => {
             let not_found = match &target {
                 UserRef::Email(_) => SuError::GugEmail,
@@ -660,34 +47,18 @@ pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml,
                 UserRef::Id(_) => SuError::GugId,
             };
             let user_id = q::visible_user_id(conn, caller, &target)?.ok_or(not_found)?;
-            let groups = q::memberships(conn, caller.account_id, &user_id)?;
-            info.node("UserGroups", |x| {
-                for g in &groups {
-                    x.node("Group", |x| {
-                        x.cdata("Name", &g.name)
-                            .cdata("Identifier", g.identifier.as_deref().unwrap_or(""))
-                            .plain("IsHomeGroup", if g.is_home { "Yes" } else { "No" });
-                        // Always present (`<Permissions/>` when empty): the PHP client walks it unconditionally.
-                        x.node("Permissions", |x| {
-                            for p in g.permissions() {
-                                x.cdata("Permission", p);
-                            }
-                        });
-                    });
-                }
-            });
+            Reply::UserGroups(q::memberships(conn, caller.account_id, &user_id)?)
         }
         Command::GetUser(target) => {
             let user = visible_user(conn, caller, &target)?.ok_or(SuError::UserNotFound)?;
             let groups = q::memberships(conn, caller.account_id, &user.id)?;
-            let home = groups.iter().find(|g| g.is_home).map(|g| g.name.as_str());
+            let home_group = groups.into_iter().find(|g| g.is_home).map(|g| g.name);
             let supervisors = q::supervisor_emails(conn, caller.account_id, &user.id)?;
-            write_user(
-                &mut info,
-                &user,
-                home.unwrap_or(""),
-                &supervisors.join(", "),
-            );
+            Reply::User {
+                user,
+                home_group,
+                supervisors,
+            }
         }
         Command::ListUsers {
             page,
@@ -695,49 +66,21 @@ pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Xml,
             filter,
         } => {
             let offset = (page - 1).saturating_mul(page_size);
-            let users = q::list_users(conn, caller, &filter, offset, page_size)?;
-            info.node("Users", |x| {
-                for listed in &users {
-                    let u = &listed.user;
-                    x.node("User", |x| {
-                        x.cdata("ID", &u.id)
-                            .cdata("Email", u.email.as_deref().unwrap_or(""))
-                            .cdata("EmployeeID", u.employee_id.as_deref().unwrap_or(""))
-                            .cdata("GivenName", &u.given_name)
-                            .cdata("Surname", &u.surname)
-                            .plain("Status", &u.status)
-                            .empty("Title")
-                            .empty("Division")
-                            .cdata("HomeGroup", listed.home_group.as_deref().unwrap_or(""))
-                            .plain("CreatedDate", &date(&u.created_date))
-                            .plain("ModifiedDate", &date(&u.modified_date))
-                            .empty("Teams");
-                    });
-                }
-            });
+            Reply::Users(q::list_users(conn, caller, &filter, offset, page_size)?)
         }
-        Command::GetGroup(target) => {
-            let group =
-                q::find_managed_group(conn, caller, &target)?.ok_or(SuError::GroupNotFound)?;
-            write_group(&mut info, &group);
-        }
-        Command::ListGroups(filter) => {
-            let groups = q::list_groups(conn, caller, &filter)?;
-            info.node("Groups", |x| {
-                for (name, id) in &groups {
-                    x.node("Group", |x| {
-                        x.cdata("Name", name).cdata("GroupID", id);
-                    });
-                }
-            });
-        }
-        Command::UpdateGroup { .. } | Command::UpdateUser { .. } => {
+        Command::GetGroup(target) => Reply::Group(
+            q::find_managed_group(conn, caller, &target)?.ok_or(SuError::GroupNotFound)?,
+        ),
+        Command::ListGroups(filter) => Reply::Groups(q::list_groups(conn, caller, &filter)?),
+        Command::UpdateGroup { .. }
+        | Command::UpdateUser { .. }
+        | Command::CreateUser(_)
+        | Command::CreateGroup(_) => {
             // The endpoint sends writes to `write`; reaching here is a bug, not bad input.
             tracing::error!("smarteru: a write command reached the read-only path");
             return Err(SuError::Internal);
         }
-    }
-    Ok(info)
+    })
 }
 
 /// Run a command that changes the store, inside one transaction: all or nothing.
@@ -746,9 +89,8 @@ pub fn write(
     caller: &Caller,
     command: Command,
     now: DateTime<Utc>,
-) -> Result<Xml, SuError> {
-    let mut info = Xml::default();
-    match command {
+) -> Result<Reply, SuError> {
+    Ok(match command {
         Command::UpdateGroup {
             group,
             status,
@@ -763,8 +105,10 @@ pub fn write(
                 apply_change(tx, caller, &user, &group.group_id, change, Prefix::Ug, now)?;
             }
             q::touch_group(tx, caller.account_id, &group.group_id, now)?;
-            info.cdata("Group", &group.name)
-                .cdata("GroupID", &group.group_id);
+            Reply::GroupWritten {
+                name: group.name,
+                group_id: group.group_id,
+            }
         }
         Command::UpdateUser {
             user,
@@ -779,12 +123,12 @@ pub fn write(
             let account = caller.account_id;
             if let Some(email) = &fields.email {
                 if q::identity_taken(tx, account, &user.id, &UserRef::Email(email.clone()))? {
-                    return Err(SuError::EmailTaken);
+                    return Err(SuError::EmailTaken(Prefix::Uu));
                 }
             }
             if let Some(id) = &fields.employee_id {
                 if q::identity_taken(tx, account, &user.id, &UserRef::EmployeeId(id.clone()))? {
-                    return Err(SuError::EmployeeIdTaken);
+                    return Err(SuError::EmployeeIdTaken(Prefix::Uu));
                 }
             }
             q::update_user_info(
@@ -801,7 +145,7 @@ pub fn write(
             if let Some(names) = &profile.supervisors {
                 let mut ids = Vec::new();
                 for name in names {
-                    ids.push(supervisor_id(tx, account, &user.id, name)?);
+                    ids.push(supervisor_id(tx, account, &user.id, name, Prefix::Uu)?);
                 }
                 q::set_supervisors(tx, account, &user.id, &ids)?;
             }
@@ -824,12 +168,149 @@ pub fn write(
             // The answer carries the identifiers as they are after the update (live recording).
             let user = q::find_user(tx, account, &UserRef::Id(user.id.clone()))?
                 .ok_or(SuError::Internal)?;
-            info.cdata("Email", user.email.as_deref().unwrap_or(""))
-                .cdata("EmployeeID", user.employee_id.as_deref().unwrap_or(""));
+            Reply::UserWritten {
+                email: user.email,
+                employee_id: user.employee_id,
+            }
+        }
+        Command::CreateUser(new) => {
+            let user_id = create_user(tx, caller, &new, now)?;
+            let user = q::find_user(tx, caller.account_id, &UserRef::Id(user_id))?
+                .ok_or(SuError::Internal)?;
+            // The live answer (2015 recording): the new user's Email and EmployeeID, no ID.
+            Reply::UserWritten {
+                email: user.email,
+                employee_id: user.employee_id,
+            }
+        }
+        Command::CreateGroup(new) => {
+            let group_id = create_group(tx, caller, &new, now)?;
+            // The shape the PHP client reads: the name as `Group`'s text, and `GroupID`.
+            Reply::GroupWritten {
+                name: new.name,
+                group_id,
+            }
         }
         other => return read(tx, caller, other),
+    })
+}
+
+/// `createUser`: checks, then one new user with their groups and supervisors. Returns the new
+/// user's id. The user has no user API key: they can call nothing.
+fn create_user(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    new: &NewUser,
+    now: DateTime<Utc>,
+) -> Result<String, SuError> {
+    let account = caller.account_id;
+    if let Some(email) = &new.email {
+        if q::find_user(tx, account, &UserRef::Email(email.clone()))?.is_some() {
+            return Err(SuError::EmailTaken(Prefix::Cu));
+        }
     }
-    Ok(info)
+    if let Some(id) = &new.employee_id {
+        if q::find_user(tx, account, &UserRef::EmployeeId(id.clone()))?.is_some() {
+            return Err(SuError::EmployeeIdTaken(Prefix::Cu));
+        }
+    }
+    // **[choice]** The caller must manage the home group and every group named (owners and
+    // administrators manage all): the same rule as `updateUser`'s groups, else GG:03.
+    let home = q::find_managed_group(tx, caller, &GroupRef::Name(new.home_group.clone()))?
+        .ok_or(SuError::GroupNotFound)?;
+    let mut memberships: Vec<(String, Vec<String>)> = vec![(home.group_id.clone(), Vec::new())];
+    for (which, codes) in &new.groups {
+        let group = q::find_managed_group(tx, caller, which)?.ok_or(SuError::GroupNotFound)?;
+        if let Some((_, code)) = codes
+            .iter()
+            .find(|(_, code)| !SMARTERU_PERMISSIONS.contains(&code.as_str()))
+        {
+            return Err(SuError::InvalidPermission(Prefix::Cu, code.clone()));
+        }
+        // **[choice]** The home group may be named again in `Groups` (both clients do): one
+        // membership, with the permissions granted there.
+        let slot = match memberships.iter().position(|(g, _)| *g == group.group_id) {
+            Some(i) => i,
+            None => {
+                memberships.push((group.group_id.clone(), Vec::new()));
+                memberships.len() - 1
+            }
+        };
+        let held = &mut memberships[slot].1;
+        for (grant, code) in codes {
+            held.retain(|p| p != code);
+            if *grant {
+                held.push(code.clone());
+            }
+        }
+    }
+    let user_id = q::next_user_id(tx)?;
+    let mut supervisor_ids = Vec::new();
+    for name in &new.supervisors {
+        supervisor_ids.push(supervisor_id(tx, account, &user_id, name, Prefix::Cu)?);
+    }
+    q::insert_user(
+        tx,
+        account,
+        &q::NewUserRow {
+            id: &user_id,
+            email: new.email.as_deref(),
+            employee_id: new.employee_id.as_deref(),
+            given_name: &new.given_name,
+            surname: &new.surname,
+            timezone: &new.timezone,
+            status: &new.status,
+            now,
+        },
+    )?;
+    for (group_id, mut held) in memberships {
+        held.sort_by_key(|p| SMARTERU_PERMISSIONS.iter().position(|k| k == p));
+        q::put_membership(tx, account, &user_id, &group_id, &held)?;
+    }
+    q::set_home_group(tx, account, &user_id, &home.group_id)?;
+    q::set_supervisors(tx, account, &user_id, &supervisor_ids)?;
+    Ok(user_id)
+}
+
+/// `createGroup`: checks, then the new group and the users it names. Returns its `GroupID`.
+fn create_group(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    new: &NewGroup,
+    now: DateTime<Utc>,
+) -> Result<String, SuError> {
+    let account = caller.account_id;
+    // **[choice]** Owners, administrators and holders of MANAGE_GROUP, MANAGE_GROUP_COURSES or
+    // MANAGE_GROUP_USERS on some group (the vendor's list; the "Create New Group" account
+    // permission is not modelled); others get CG:50.
+    if !q::may_create_groups(tx, caller)? {
+        return Err(SuError::GroupCreationDenied);
+    }
+    if q::group_name_taken(tx, account, &new.name)? {
+        return Err(SuError::GroupNameTaken);
+    }
+    // **[choice]** The GroupID given is the group's user-specified identifier (what getGroup
+    // answers as GroupID and getUserGroups as Identifier); without one the group gets the next
+    // free number as its GroupID and no Identifier.
+    let group_id = match &new.group_id {
+        Some(id) if q::group_id_taken(tx, account, id)? => return Err(SuError::GroupIdTaken),
+        Some(id) => id.clone(),
+        None => q::next_group_id(tx, account)?,
+    };
+    q::insert_group(
+        tx,
+        account,
+        &group_id,
+        &new.name,
+        new.group_id.as_deref(),
+        &new.status,
+        now,
+    )?;
+    for (who, change) in &new.users {
+        let user = visible_user(tx, caller, who)?.ok_or(SuError::UserNotFound)?;
+        apply_change(tx, caller, &user, &group_id, change, Prefix::Cg, now)?;
+    }
+    Ok(group_id)
 }
 
 /// The id of the user a `Supervisor` value names: their email, else their employee ID. A user
@@ -839,6 +320,7 @@ fn supervisor_id(
     account_id: i64,
     user_id: &str,
     name: &str,
+    prefix: Prefix,
 ) -> Result<String, SuError> {
     let found = match q::find_user(conn, account_id, &UserRef::Email(name.to_string()))? {
         Some(u) => Some(u),
@@ -847,7 +329,7 @@ fn supervisor_id(
     found
         .map(|u| u.id)
         .filter(|id| id != user_id)
-        .ok_or_else(|| SuError::SupervisorNotFound(name.to_string()))
+        .ok_or_else(|| SuError::SupervisorNotFound(prefix, name.to_string()))
 }
 
 fn visible_user(
@@ -904,65 +386,4 @@ fn apply_change(
     }
     q::touch_user(tx, account, &user.id, now)?;
     Ok(())
-}
-
-fn write_user(x: &mut Xml, u: &UserRow, home_group: &str, supervisors: &str) {
-    use profile_defaults as d;
-    x.node("User", |x| {
-        x.cdata("ID", &u.id)
-            .cdata("Email", u.email.as_deref().unwrap_or(""))
-            .cdata("EmployeeID", u.employee_id.as_deref().unwrap_or(""))
-            .plain("CreatedDate", &date(&u.created_date))
-            .plain("ModifiedDate", &date(&u.modified_date))
-            .cdata("GivenName", &u.given_name)
-            .cdata("Surname", &u.surname)
-            .cdata("Language", d::LANGUAGE)
-            .plain("AllowFeedback", d::ALLOW_FEEDBACK)
-            .plain("Status", &u.status)
-            .cdata("AuthenticationType", d::AUTHENTICATION_TYPE)
-            .cdata("Timezone", &u.timezone)
-            .empty("AlternateEmail")
-            .cdata("HomeGroup", home_group)
-            .empty("Organization")
-            .empty("Title")
-            .empty("Division")
-            .cdata("Supervisor", supervisors)
-            .empty("Birthdate")
-            .empty("HireDate")
-            .empty("TerminationDate")
-            .empty("PhonePrimary")
-            .empty("PhoneAlternate")
-            .empty("PhoneMobile")
-            .cdata("SendMailTo", d::SEND_MAIL_TO)
-            .cdata("SendEmailTo", d::SEND_EMAIL_TO)
-            .empty("Fax")
-            .empty("Address1")
-            .empty("Address2")
-            .empty("City")
-            .empty("PostalCode")
-            .empty("Province")
-            .empty("Country")
-            .plain("SendWeeklyTaskReminder", d::SEND_WEEKLY_TASK_REMINDER)
-            .plain("SendWeeklyProgressSummary", d::SEND_WEEKLY_PROGRESS_SUMMARY)
-            .empty("Roles")
-            .empty("CustomFields");
-    });
-}
-
-/// The live service's element order (2015 recording), with the names today's clients read:
-/// `CreatedDate`/`ModifiedDate` and `Tags2` (the PHP client walks `Tags2` unconditionally).
-fn write_group(x: &mut Xml, g: &GroupRow) {
-    x.node("Group", |x| {
-        x.cdata("Name", &g.name)
-            .cdata("GroupID", &g.group_id)
-            .plain("CreatedDate", &date(&g.created_date))
-            .plain("ModifiedDate", &date(&g.modified_date))
-            .empty("Description")
-            .empty("HomeGroupMessage")
-            .empty("NotificationEmails")
-            .plain("UserCount", &g.user_count.to_string())
-            .plain("LearningModuleCount", "0")
-            .empty("Tags2")
-            .plain("Status", &g.status);
-    });
 }

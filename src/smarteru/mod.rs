@@ -3,31 +3,36 @@
 //!
 //! A request goes: HTTPS/POST-only rule (SU:01) → `Package` field ([`package::field`], SU:02)
 //! → XML ([`package::parse`], SU:03) → envelope ([`Envelope::read`], SU:04–SU:09) → keys
-//! (SU:10) → method and parameters ([`methods::decode`], SU:11–SU:13) → the method against the
-//! store ([`methods::read`] / [`methods::write`]) → [`render`]. Every failure is a
+//! (SU:10) → method and parameters ([`command::decode`], SU:11–SU:13) → the method against the
+//! store, in one call ([`methods::read`] / [`methods::write`], giving a [`methods::Reply`]) →
+//! its `Info` written off the store thread ([`render::info`]). Every failure is a
 //! [`SuError`], rendered by one `IntoResponse`.
 //!
 //! Emulated: `getUserGroups` with the who-has-access rules, `getUser`, `listUsers` (matchers,
 //! sorting, group/home-group/status/date filters), `getGroup`, `listGroups`, `updateGroup`
-//! (group membership, home group, permissions, status) and `updateUser` (email, employee ID,
-//! names, timezone, status, home group, supervisors, group membership and permissions). Not
-//! emulated: every other method (SU:11), creating users or groups, renaming groups, profile
-//! fields other than those, learning modules, subscription variants, venues, wages, tags,
-//! teams, custom fields.
+//! (group membership, home group, permissions in both shapes, status), `updateUser` (email,
+//! employee ID, names, timezone, status, home group, supervisors, group membership and
+//! permissions), `createUser` (identity, names, timezone, status, home group, groups with
+//! permissions, supervisors) and `createGroup` (name, GroupID, status, users with home group and
+//! permissions). Not emulated: every other method (SU:11), owners and administrators created
+//! through the API, renaming groups, profile fields other than those, learning modules,
+//! subscription variants, venues, wages, tags, teams, custom fields.
 //!
 //! **[choice]** decisions, each defined once next to the code it governs:
 //! - SU:01 for a GET or an empty POST as well as for plain HTTP ([`served_over_https_post`]);
 //! - SU:01 for a body over the 4 MiB limit, as a PHP service whose `post_max_size` is
 //!   exceeded sees an empty POST (`SmarterU::unreadable_body`);
 //! - a `Package` field sent twice is SU:02 ([`package::Field::Repeated`]);
-//! - nesting and element limits ([`package::MAX_DEPTH`], [`package::MAX_ELEMENTS`]);
+//! - nesting, element and attribute limits ([`package::MAX_DEPTH`], [`package::MAX_ELEMENTS`],
+//!   [`package::MAX_ATTRIBUTES`]);
 //! - an empty `AccountAPI`/`UserAPI`/`Method` counts as missing ([`Envelope::read`]);
 //! - a repeated envelope element is SU:13 ([`Envelope::read`]);
 //! - any path under `/apiv2/` is the endpoint ([`claims`]);
 //! - access rules, the user/group lists, page sizes, profile defaults, permission and
-//!   home-group codes: see [`crate::store::smarteru`], [`methods`] and [`errors`];
+//!   home-group codes: see [`crate::store::smarteru`], [`command`], [`methods`] and
+//!   [`errors`]; profile defaults in [`render`];
 //! - `updateGroup`/`updateUser` settings the mock does not store are accepted and ignored
-//!   (`GROUP_IGNORED`, `INFO_IGNORED`, `PROFILE_IGNORED` in [`methods`]): the public PHP client
+//!   (`GROUP_IGNORED`, `INFO_IGNORED`, `PROFILE_IGNORED` in [`command`]): the public PHP client
 //!   sends them on every call;
 //! - `LearningModules`, `SubscriptionVariants`, `Venues`, `Wages` are accepted empty (the PHP
 //!   client always sends them) and any content is SU:13 rather than a faked success;
@@ -37,9 +42,13 @@
 //! - `Timezone` in `updateUser`: a display value is kept, a known provided name is mapped, any
 //!   other name is ignored ([`timezone`]);
 //! - `listUsers` dates, matchers, sorting and the `Teams`/`Tags2` filters matching nobody
-//!   ([`methods`], [`crate::store::smarteru`]).
+//!   ([`command`], [`crate::store::smarteru`]);
+//! - permissions without `Action` are granted; what `createUser` and `createGroup` require, who
+//!   may call them ([`command`], [`methods`]), how new ids are chosen ([`methods`]);
+//! - every method-specific code but GU:03 and GG:03, and its text ([`errors`]).
 
 pub mod accounts;
+pub mod command;
 pub mod errors;
 pub mod methods;
 pub mod package;
@@ -57,8 +66,8 @@ use crate::state::AppState;
 use crate::store::smarteru::{self as q, AccountRow, Caller};
 use crate::vendor::{Api, Head, Label, Scheme, Vendor};
 
+use command::{Check, Command};
 pub use errors::SuError;
-use methods::{Check, Command};
 use package::Node;
 
 /// Whether a path belongs to SmarterU: `/apiv2` and below. **[choice]** Every path under
@@ -96,9 +105,10 @@ impl Vendor for SmarterU {
 
     async fn decode(state: &AppState, head: &Head, body: Bytes) -> SuRequest {
         let field = package::field(&head.parts.headers, &body).await;
-        let root = match &field {
-            package::Field::Found(bytes) => package::parse(bytes),
-            _ => Err(SuError::NoPackage),
+        let root = match field {
+            package::Field::Found(bytes) => package::parse_bytes(bytes).await,
+            package::Field::Missing => Err(SuError::NoPackage),
+            package::Field::Repeated => Err(SuError::RepeatedPackage),
         };
         let account_key = root
             .as_ref()
@@ -119,20 +129,16 @@ impl Vendor for SmarterU {
         let step = if !served_over_https_post(head, &body) {
             Err(SuError::NoPostData)
         } else {
-            match (&field, &root) {
-                (package::Field::Missing, _) => Err(SuError::NoPackage),
-                (package::Field::Repeated, _) => Err(SuError::RepeatedPackage),
-                (package::Field::Found(_), Err(e)) => Err(e.clone()),
-                (package::Field::Found(_), Ok(root)) => {
-                    Envelope::read(root).map(|envelope| Ready {
-                        user_api: envelope.user_api.to_string(),
-                        command: Some(methods::decode(
-                            envelope.method,
-                            envelope.parameters,
-                            Check::new(envelope.unexpected.map(str::to_string)),
-                        )),
-                    })
-                }
+            match &root {
+                Err(e) => Err(e.clone()),
+                Ok(root) => Envelope::read(root).map(|envelope| Ready {
+                    user_api: envelope.user_api.to_string(),
+                    command: Some(command::decode(
+                        envelope.method,
+                        envelope.parameters,
+                        Check::new(envelope.unexpected.map(str::to_string)),
+                    )),
+                }),
             }
         };
         SuRequest {
@@ -209,7 +215,7 @@ async fn handle(state: &AppState, request: &mut SuRequest) -> Result<Response, S
     let user_key = std::mem::take(&mut ready.user_api);
     let command = ready.command.take().unwrap_or(Err(SuError::Internal));
     let now = state.clock.now();
-    let info = if command.as_ref().is_ok_and(Command::writes) {
+    let reply = if command.as_ref().is_ok_and(Command::writes) {
         state
             .store
             .write(move |tx| {
@@ -228,7 +234,7 @@ async fn handle(state: &AppState, request: &mut SuRequest) -> Result<Response, S
             })
             .await??
     };
-    Ok(render::success(info))
+    Ok(render::success(render::info(&reply)))
 }
 
 /// SU:10 unless the user key names an active user of the account the account key named.

@@ -4,7 +4,8 @@
 //! so that invalid UTF-8 is seen and refused rather than silently replaced. The XML reader
 //! refuses anything that could make it expand or recurse: DOCTYPE (and with it every entity
 //! declaration), references to entities other than the five predefined ones, nesting deeper
-//! than [`MAX_DEPTH`] and more than [`MAX_ELEMENTS`] elements.
+//! than [`MAX_DEPTH`], more than [`MAX_ELEMENTS`] elements and more than [`MAX_ATTRIBUTES`]
+//! attributes on one element, so parsing costs time linear in the package's size.
 
 use axum::body::Bytes;
 use http::HeaderMap;
@@ -146,9 +147,34 @@ impl Node {
     }
 }
 
-/// Parse a package. Every refusal is SU:03.
+/// **[choice]** Most attributes accepted on one element. SmarterU packages carry none; the bound
+/// keeps the duplicate-attribute check (quadratic in the count) from ever costing more than a
+/// few thousand comparisons per element.
+pub const MAX_ATTRIBUTES: usize = 32;
+
+/// Packages up to this size are parsed on the async worker that received them (well under a
+/// millisecond); bigger ones on the blocking pool, so a 4 MiB package never stalls the other
+/// requests a worker serves.
+pub const INLINE_PARSE_BYTES: usize = 64 * 1024;
+
+/// [`parse`], off the async workers when the package is big.
+pub async fn parse_bytes(bytes: Vec<u8>) -> Result<Node, SuError> {
+    if bytes.len() <= INLINE_PARSE_BYTES {
+        return parse(&bytes);
+    }
+    tokio::task::spawn_blocking(move || parse(&bytes))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "smarteru: the package parser failed");
+            Err(SuError::Internal)
+        })
+}
+
+/// Parse a package. Every refusal is SU:03, with the reason as a hint for the log. The cost is
+/// linear in the package's size: element count, depth and attributes per element are bounded.
 pub fn parse(bytes: &[u8]) -> Result<Node, SuError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| SuError::NotWellFormed)?;
+    use SuError::NotWellFormed as Bad;
+    let text = std::str::from_utf8(bytes).map_err(|_| Bad("invalid UTF-8"))?;
     let mut reader = Reader::from_str(text);
     let config = reader.config_mut();
     config.check_end_names = true;
@@ -158,35 +184,37 @@ pub fn parse(bytes: &[u8]) -> Result<Node, SuError> {
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
     let mut elements = 0usize;
+    let mut open = |stack: &Vec<Node>, e: &quick_xml::events::BytesStart<'_>| {
+        elements += 1;
+        if elements > MAX_ELEMENTS {
+            return Err(Bad("too many elements"));
+        }
+        if stack.len() >= MAX_DEPTH {
+            return Err(Bad("nested too deep"));
+        }
+        element(e)
+    };
     loop {
-        let event = reader.read_event().map_err(|_| SuError::NotWellFormed)?;
+        let event = reader.read_event().map_err(|_| Bad("not well-formed"))?;
         match event {
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-            Event::DocType(_) => return Err(SuError::NotWellFormed),
-            // A second root element.
+            Event::DocType(_) => return Err(Bad("DOCTYPE is refused")),
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
-                return Err(SuError::NotWellFormed)
+                return Err(Bad("a second root element"))
             }
             Event::Start(e) => {
-                elements += 1;
-                if elements > MAX_ELEMENTS || stack.len() >= MAX_DEPTH {
-                    return Err(SuError::NotWellFormed);
-                }
-                stack.push(element(&e)?);
+                let node = open(&stack, &e)?;
+                stack.push(node);
             }
             Event::Empty(e) => {
-                elements += 1;
-                if elements > MAX_ELEMENTS || stack.len() >= MAX_DEPTH {
-                    return Err(SuError::NotWellFormed);
-                }
-                let node = element(&e)?;
+                let node = open(&stack, &e)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),
                 }
             }
             Event::End(_) => {
-                let node = stack.pop().ok_or(SuError::NotWellFormed)?;
+                let node = stack.pop().ok_or(Bad("an end tag without a start"))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
                     None => root = Some(node),
@@ -195,39 +223,51 @@ pub fn parse(bytes: &[u8]) -> Result<Node, SuError> {
             Event::Text(t) => {
                 // Only the predefined entities and character references resolve; any other
                 // reference (`&lol;`) is an error, never an expansion.
-                let value = t.unescape().map_err(|_| SuError::NotWellFormed)?;
+                let value = t
+                    .unescape()
+                    .map_err(|_| Bad("an unknown entity reference"))?;
                 match stack.last_mut() {
                     Some(node) => node.text.push_str(&value),
                     None if value.trim().is_empty() => {}
-                    None => return Err(SuError::NotWellFormed),
+                    None => return Err(Bad("text outside the root element")),
                 }
             }
             Event::CData(c) => {
-                let value = std::str::from_utf8(&c).map_err(|_| SuError::NotWellFormed)?;
+                let value = std::str::from_utf8(&c).map_err(|_| Bad("invalid UTF-8"))?;
                 match stack.last_mut() {
                     Some(node) => node.text.push_str(value),
-                    None => return Err(SuError::NotWellFormed),
+                    None => return Err(Bad("CDATA outside the root element")),
                 }
             }
             Event::Eof => break,
         }
     }
     if !stack.is_empty() {
-        return Err(SuError::NotWellFormed);
+        return Err(Bad("an element is not closed"));
     }
-    root.ok_or(SuError::NotWellFormed)
+    root.ok_or(Bad("no root element"))
 }
 
 fn element(e: &quick_xml::events::BytesStart<'_>) -> Result<Node, SuError> {
+    use SuError::NotWellFormed as Bad;
     let name = std::str::from_utf8(e.name().as_ref())
-        .map_err(|_| SuError::NotWellFormed)?
+        .map_err(|_| Bad("invalid UTF-8"))?
         .to_string();
-    // Attributes carry nothing in SmarterU packages, but they must be well-formed.
+    // Attributes carry nothing in SmarterU packages, but they must be well-formed. Counted
+    // first without quick-xml's duplicate check, which compares every pair.
+    if e.attributes()
+        .with_checks(false)
+        .take(MAX_ATTRIBUTES + 1)
+        .count()
+        > MAX_ATTRIBUTES
+    {
+        return Err(Bad("too many attributes"));
+    }
     for attribute in e.attributes().with_checks(true) {
-        let attribute = attribute.map_err(|_| SuError::NotWellFormed)?;
+        let attribute = attribute.map_err(|_| Bad("a malformed attribute"))?;
         attribute
             .unescape_value()
-            .map_err(|_| SuError::NotWellFormed)?;
+            .map_err(|_| Bad("an unknown entity reference"))?;
     }
     Ok(Node {
         name,
@@ -269,6 +309,16 @@ mod tests {
         assert!(parse(deep.as_bytes()).is_err());
         let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
         assert!(parse(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn attributes_per_element_are_bounded() {
+        let attrs = |n: usize| (0..n).map(|i| format!(" a{i}='x'")).collect::<String>();
+        assert!(parse(format!("<A{}/>", attrs(MAX_ATTRIBUTES)).as_bytes()).is_ok());
+        assert_eq!(
+            parse(format!("<A><B{}/></A>", attrs(MAX_ATTRIBUTES + 1)).as_bytes()),
+            Err(SuError::NotWellFormed("too many attributes"))
+        );
     }
 
     #[test]

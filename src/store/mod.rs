@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     ),
     include_str!("bookkeeping.sql"),
     include_str!("luminate_2.sql"),
+    include_str!("yourmembership_groups.sql"),
 ];
 
 /// How much of the database file reads may map into memory.

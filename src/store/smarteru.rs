@@ -771,3 +771,112 @@ pub fn set_group_status(
         .execute(params![account_id, group_id, status])?;
     Ok(())
 }
+
+/// The next free user id: users get numeric ids, unique across accounts as the vendor's
+/// system-generated ids are.
+pub fn next_user_id(conn: &Connection) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT coalesce(max(CAST(id AS INTEGER)), 0) + 1 FROM su_user \
+         WHERE id <> '' AND id NOT GLOB '*[^0-9]*' AND length(id) < 19",
+    )?
+    .query_row([], |r| r.get::<_, i64>(0))
+    .map(|n| n.to_string())
+}
+
+/// A user `createUser` adds.
+#[derive(Debug)]
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub email: Option<&'a str>,
+    pub employee_id: Option<&'a str>,
+    pub given_name: &'a str,
+    pub surname: &'a str,
+    pub timezone: &'a str,
+    pub status: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Add a user of role `user` without a user API key.
+pub fn insert_user(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    u: &NewUserRow<'_>,
+) -> rusqlite::Result<()> {
+    let now = store_date(u.now);
+    tx.prepare_cached(
+        "INSERT INTO su_user (account_id, id, email, employee_id, given_name, surname, \
+         user_api_key, timezone, role, status, created_date, modified_date) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, 'user', ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        account_id,
+        u.id,
+        u.email,
+        u.employee_id,
+        u.given_name,
+        u.surname,
+        u.timezone,
+        u.status,
+        now
+    ])?;
+    Ok(())
+}
+
+/// Whether the caller may create groups: owners and administrators, and holders of
+/// MANAGE_GROUP, MANAGE_GROUP_COURSES or MANAGE_GROUP_USERS on some group.
+pub fn may_create_groups(conn: &Connection, caller: &Caller) -> rusqlite::Result<bool> {
+    if caller.admin {
+        return Ok(true);
+    }
+    conn.prepare_cached(
+        "SELECT 1 FROM su_user_group m WHERE m.account_id = ?1 AND m.user_id = ?2 AND ( \
+           instr(' ' || m.permissions || ' ', ' MANAGE_GROUP ') > 0 \
+           OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_COURSES ') > 0 \
+           OR instr(' ' || m.permissions || ' ', ' MANAGE_GROUP_USERS ') > 0)",
+    )?
+    .exists(params![caller.account_id, caller.user_id])
+}
+
+/// Whether a group of the account has this name (in any case, as `listGroups` matches names).
+pub fn group_name_taken(conn: &Connection, account_id: i64, name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM su_group WHERE account_id = ?1 AND lower(name) = lower(?2)")?
+        .exists(params![account_id, name])
+}
+
+/// Whether a group of the account has this GroupID or identifier.
+pub fn group_id_taken(conn: &Connection, account_id: i64, id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM su_group WHERE account_id = ?1 AND (group_id = ?2 OR identifier = ?2)",
+    )?
+    .exists(params![account_id, id])
+}
+
+/// The next free numeric GroupID of the account.
+pub fn next_group_id(conn: &Connection, account_id: i64) -> rusqlite::Result<String> {
+    conn.prepare_cached(
+        "SELECT coalesce(max(CAST(group_id AS INTEGER)), 0) + 1 FROM su_group \
+         WHERE account_id = ?1 AND group_id <> '' AND group_id NOT GLOB '*[^0-9]*' \
+           AND length(group_id) < 19",
+    )?
+    .query_row([account_id], |r| r.get::<_, i64>(0))
+    .map(|n| n.to_string())
+}
+
+/// Add a group.
+pub fn insert_group(
+    tx: &Transaction<'_>,
+    account_id: i64,
+    group_id: &str,
+    name: &str,
+    identifier: Option<&str>,
+    status: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let now = store_date(now);
+    tx.prepare_cached(
+        "INSERT INTO su_group (account_id, group_id, name, identifier, status, created_date, \
+         modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![account_id, group_id, name, identifier, status, now])?;
+    Ok(())
+}

@@ -75,7 +75,12 @@ pub struct Session {
     pub expires_at: i64,
 }
 
-/// Store a new session, dropping the expired ones so the table stays small.
+/// **\[choice\]** How long an expired session is remembered, so that using it is answered as a
+/// timeout rather than as an unknown session: a day.
+pub const SESSION_MEMORY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Store a new session, dropping sessions expired more than [`SESSION_MEMORY_MS`] ago so the
+/// table stays small.
 pub fn insert_session(
     tx: &Connection,
     session_id: &str,
@@ -83,7 +88,7 @@ pub fn insert_session(
     now_ms: i64,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM ym_session WHERE expires_at <= ?1")?
-        .execute([now_ms])?;
+        .execute([now_ms - SESSION_MEMORY_MS])?;
     tx.prepare_cached(
         "INSERT INTO ym_session (session_id, client_id, member_id, user_type, oauth, created_at, \
          expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -123,11 +128,11 @@ pub fn member_exists(conn: &Connection, client_id: i64, member_id: i64) -> rusql
 }
 
 /// A group with its type, and a member's relationship to it when asked for one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
     pub type_id: i64,
     pub type_name: String,
-    pub sort_index: i64,
+    pub sort_index: f64,
     pub group_id: i64,
     pub code: String,
     pub name: String,
@@ -175,8 +180,9 @@ pub fn member_groups(
     .map(|mut rows| {
         // Sorted here rather than by SQLite's sorter: a member has few groups.
         rows.sort_by(|a, b| {
-            (a.sort_index, a.type_id)
-                .cmp(&(b.sort_index, b.type_id))
+            a.sort_index
+                .total_cmp(&b.sort_index)
+                .then(a.type_id.cmp(&b.type_id))
                 .then_with(|| nocase(&a.name).cmp(nocase(&b.name)))
                 .then(a.group_id.cmp(&b.group_id))
         });
@@ -185,11 +191,11 @@ pub fn member_groups(
 }
 
 /// A group type and one of its groups (`None` for a type without groups).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CatalogueRow {
     pub type_id: i64,
     pub type_name: String,
-    pub sort_index: i64,
+    pub sort_index: f64,
     /// `(id, name, join_option)`
     pub group: Option<(i64, String, String)>,
 }
@@ -334,7 +340,171 @@ pub fn change_relationship(
     Ok(())
 }
 
+/// A group's catalogue entry as `POST`/`PUT /Ams/{ClientID}/Groups` write it: `None` leaves a
+/// field as it is (on create: unset).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupWrite {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub type_id: Option<i64>,
+    pub settings: crate::seed::GroupSettings,
+}
+
+pub fn group_type_exists(
+    conn: &Connection,
+    client_id: i64,
+    type_id: i64,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM ym_group_type WHERE client_id = ?1 AND id = ?2")?
+        .exists(params![client_id, type_id])
+}
+
+/// Whether another group of the client (not `except`) has this code (in any case).
+pub fn group_code_taken(
+    conn: &Connection,
+    client_id: i64,
+    code: &str,
+    except: Option<i64>,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT 1 FROM ym_group WHERE client_id = ?1 AND code = ?2 AND id IS NOT ?3",
+    )?
+    .exists(params![client_id, code, except])
+}
+
+/// Add a group with the next free id of the client; returns the id.
+pub fn insert_group(conn: &Connection, client_id: i64, g: &GroupWrite) -> rusqlite::Result<i64> {
+    let id: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM ym_group WHERE client_id = ?1")?
+        .query_row([client_id], |r| r.get(0))?;
+    let s = &g.settings;
+    conn.prepare_cached(
+        "INSERT INTO ym_group (client_id, id, code, name, type_id, active, hidden, accessibility, \
+         membership, messaging, send_newsletter, enable_feed, admin_can_export_members, \
+         photo_approval, email_options_admin, email_options_member, short_description, \
+         welcome_content) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        client_id,
+        id,
+        g.code,
+        g.name,
+        g.type_id,
+        s.active,
+        s.hidden,
+        s.accessibility,
+        s.membership,
+        s.messaging,
+        s.send_newsletter,
+        s.enable_feed,
+        s.admin_can_export_members,
+        s.photo_approval,
+        s.email_options_admin,
+        s.email_options_member,
+        s.short_description,
+        s.welcome_content
+    ])?;
+    Ok(id)
+}
+
+/// Change the fields `g` gives of group `id`; false when the client has no such group.
+pub fn update_group(
+    conn: &Connection,
+    client_id: i64,
+    id: i64,
+    g: &GroupWrite,
+) -> rusqlite::Result<bool> {
+    let s = &g.settings;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE ym_group SET code = coalesce(?3, code), name = coalesce(?4, name), \
+             type_id = coalesce(?5, type_id), active = coalesce(?6, active), \
+             hidden = coalesce(?7, hidden), accessibility = coalesce(?8, accessibility), \
+             membership = coalesce(?9, membership), messaging = coalesce(?10, messaging), \
+             send_newsletter = coalesce(?11, send_newsletter), \
+             enable_feed = coalesce(?12, enable_feed), \
+             admin_can_export_members = coalesce(?13, admin_can_export_members), \
+             photo_approval = coalesce(?14, photo_approval), \
+             email_options_admin = coalesce(?15, email_options_admin), \
+             email_options_member = coalesce(?16, email_options_member), \
+             short_description = coalesce(?17, short_description), \
+             welcome_content = coalesce(?18, welcome_content) \
+             WHERE client_id = ?1 AND id = ?2",
+        )?
+        .execute(params![
+            client_id,
+            id,
+            g.code,
+            g.name,
+            g.type_id,
+            s.active,
+            s.hidden,
+            s.accessibility,
+            s.membership,
+            s.messaging,
+            s.send_newsletter,
+            s.enable_feed,
+            s.admin_can_export_members,
+            s.photo_approval,
+            s.email_options_admin,
+            s.email_options_member,
+            s.short_description,
+            s.welcome_content
+        ])?;
+    Ok(changed > 0)
+}
+
 /// A name as SQLite's `COLLATE NOCASE` orders it (ASCII letters folded to lower case).
 fn nocase(s: &str) -> impl Iterator<Item = u8> + '_ {
     s.bytes().map(|b| b.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    /// The migration that makes `SortIndex` a double keeps every stored whole number.
+    #[test]
+    fn the_sort_index_migration_keeps_existing_integers() {
+        let conn = Connection::open_in_memory().unwrap();
+        let before = super::super::MIGRATIONS
+            .iter()
+            .position(|m| m.contains("sort_index_real"))
+            .expect("the SortIndex migration");
+        for sql in &super::super::MIGRATIONS[..before] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", before).unwrap();
+        conn.execute_batch(
+            "INSERT INTO ym_client VALUES (1, 'k', 'p');
+             INSERT INTO ym_group_type (client_id, id, name, sort_index) VALUES (1, 1, 'A', 3), (1, 2, 'B', 0);
+             INSERT INTO ym_group (client_id, id, code, name, type_id) VALUES (1, 10, 'X', 'X', 1);",
+        )
+        .unwrap();
+        super::super::migrate(&conn).unwrap();
+        let rows: Vec<(i64, f64, String)> = conn
+            .prepare("SELECT id, sort_index, typeof(sort_index) FROM ym_group_type ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, [(1, 3.0, "real".into()), (2, 0.0, "real".into())]);
+        // The group survived, and a fractional index is kept as such.
+        let groups: i64 = conn
+            .query_row("SELECT count(*) FROM ym_group", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(groups, 1);
+        conn.execute("UPDATE ym_group_type SET sort_index = 1.5 WHERE id = 2", [])
+            .unwrap();
+        let v: f64 = conn
+            .query_row(
+                "SELECT sort_index FROM ym_group_type WHERE id = 2",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, 1.5);
+    }
 }

@@ -182,7 +182,8 @@ pub fn authorize(
 ) -> Result<Caller, YmError> {
     let session = db::session(conn, session_id)?.ok_or(YmError::NotAuthenticated)?;
     if session.expires_at <= now_ms {
-        return Err(YmError::NotAuthenticated);
+        // Remembered for a while after it expired (`db::SESSION_MEMORY_MS`): a timeout.
+        return Err(YmError::SessionExpired);
     }
     let role = match (session.user_type.as_str(), session.oauth) {
         ("Admin", false) => Role::Admin,

@@ -162,12 +162,17 @@ impl Fields {
 
     /// A `string` property; empty counts as absent.
     pub fn string(&self, name: &'static str) -> Result<Option<String>, YmError> {
+        self.string_up_to(name, MAX_STRING_CHARS)
+    }
+
+    /// A `string` property of at most `max` characters; empty counts as absent.
+    pub fn string_up_to(&self, name: &'static str, max: usize) -> Result<Option<String>, YmError> {
         match self.text(name)? {
             None => Ok(None),
             Some((t, _)) if t.is_empty() => Ok(None),
-            Some((t, _)) if t.chars().count() > MAX_STRING_CHARS => Err(YmError::Invalid {
+            Some((t, _)) if t.chars().count() > max => Err(YmError::Invalid {
                 field: Some(name),
-                message: format!("'{name}' must be at most {MAX_STRING_CHARS} characters."),
+                message: format!("'{name}' must be at most {max} characters."),
             }),
             Some((t, _)) => Ok(Some(t.into_owned())),
         }

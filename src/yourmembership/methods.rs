@@ -1,34 +1,39 @@
-//! The operations. Each reads the same way: decode the request DTO → authorize the session →
-//! apply to the store → build the response DTO.
+//! The operations. Each reads the same way: the decoded [`Command`] → the session check and
+//! the change or query, in one store call → the response DTO, built off the store thread.
 
 use axum::http::request::Parts;
 use chrono::{DateTime, FixedOffset};
 use rusqlite::Connection;
 
 use super::auth::{self, Caller, Login, Need};
-use super::binding::Fields;
+use super::command::{self, Command, GroupsCmd, MemberGroupsCmd};
 use super::errors::YmError;
 use super::render::Obj;
 use super::responses::{self, GroupTypeView, GroupView, RelatedGroup};
-use super::route::Op;
-use super::{internal, ym_time, DEFAULT_PAGE_SIZE};
+use super::{internal, ym_time};
 use crate::state::AppState;
-use crate::store::yourmembership::{self as db, GroupRow, RelationshipChange};
+use crate::store::yourmembership::{self as db, GroupRow};
 
-/// `Status` values of the `MemberGroups` DTO.
-pub const GROUP_STATUSES: &[&str] = &["None", "Joined", "Pending", "NotJoined", "JoinedOrPending"];
-
-/// Run one operation (never [`Op::Unknown`]) on the request's bound fields.
-pub async fn run(state: &AppState, op: Op, parts: &Parts, fields: &Fields) -> Result<Obj, YmError> {
-    match op {
-        Op::Authenticate => authenticate(state, fields).await,
-        Op::MemberGroupsGet => member_groups(state, parts, fields).await,
-        Op::MemberGroupsPost => change_member_groups(state, parts, fields, true).await,
-        Op::MemberGroupsPut => change_member_groups(state, parts, fields, false).await,
-        Op::GroupTypes | Op::MemberGroupTypes => group_types(state, parts, fields, op).await,
-        Op::Groups => groups(state, parts, fields).await,
-        Op::PeopleGroups => people_groups(state, parts, fields).await,
-        Op::Unknown => Err(YmError::RouteNotFound),
+/// Run one decoded operation.
+pub async fn run(state: &AppState, parts: &Parts, command: Command) -> Result<Obj, YmError> {
+    match command {
+        Command::Authenticate(login) => authenticate(state, login).await,
+        Command::MemberGroups(cmd) => member_groups(state, parts, cmd).await,
+        Command::ChangeMemberGroups { cmd, add } => {
+            change_member_groups(state, parts, cmd, add).await
+        }
+        Command::GroupTypes {
+            client_id,
+            member_id,
+            device,
+        } => group_types(state, parts, client_id, member_id, device).await,
+        Command::Groups(cmd) => groups(state, parts, cmd).await,
+        Command::WriteGroup { cmd, create } => write_group(state, parts, cmd, create).await,
+        Command::PeopleGroups {
+            client_id,
+            id,
+            device,
+        } => people_groups(state, parts, client_id, id, device).await,
     }
 }
 
@@ -62,24 +67,7 @@ async fn as_caller<T: Send + 'static>(
 
 // ---------------------------------------------------------------- Authenticate
 
-/// Decode an `Authenticate` request (also used by `classify` to find the tenant).
-pub fn decode_login(f: &Fields) -> Result<Login, YmError> {
-    Ok(Login {
-        client_id: f.int("ClientID")?.unwrap_or(0),
-        user_type: f
-            .enumeration("UserType", auth::USER_TYPES)?
-            .unwrap_or("Anonymous"),
-        // `Username` and `UserName` are the same property to a case-insensitive binder.
-        username: f.string("Username")?,
-        password: f.string("Password")?,
-        email: f.string("EmailAddress")?,
-        consumer_key: f.string("ConsumerKey")?,
-        consumer_secret: f.string("ConsumerSecret")?,
-    })
-}
-
-async fn authenticate(state: &AppState, f: &Fields) -> Result<Obj, YmError> {
-    let login = decode_login(f)?;
+async fn authenticate(state: &AppState, login: Login) -> Result<Obj, YmError> {
     let client_id = login.client_id;
     let now_ms = crate::store::unix_ms(state.clock.now());
     let (member_id, session_id) = state
@@ -98,70 +86,6 @@ async fn authenticate(state: &AppState, f: &Fields) -> Result<Obj, YmError> {
 }
 
 // ---------------------------------------------------------------- MemberGroups
-
-/// A decoded `MemberGroups` request (also echoed by the response).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MemberGroupsCmd {
-    pub client_id: i32,
-    pub member_id: i32,
-    pub page_number: i32,
-    pub page_size: i32,
-    pub offset: i32,
-    pub status: &'static str,
-    pub group_type_id: i32,
-    pub search_term: Option<String>,
-    pub add_as_member: Option<bool>,
-    pub is_primary_group: Option<bool>,
-    pub add_as_group_admin: Option<bool>,
-    pub add_group_rep_title: Option<String>,
-    pub remove_as_member: Option<bool>,
-    pub remove_as_group_admin: Option<bool>,
-    pub remove_group_rep_title: Option<String>,
-    pub id: Option<i32>,
-    pub group_code: Option<String>,
-    pub device: Option<String>,
-}
-
-fn not_negative(field: &'static str, v: i32) -> Result<i32, YmError> {
-    if v < 0 {
-        Err(YmError::Invalid {
-            field: Some(field),
-            message: format!("'{field}' must not be negative."),
-        })
-    } else {
-        Ok(v)
-    }
-}
-
-fn decode_member_groups(f: &Fields) -> Result<MemberGroupsCmd, YmError> {
-    // **[choice]** PageNumber 0 (unset) means page 1; PageSize 0 (unset) means
-    // DEFAULT_PAGE_SIZE. Both echo their effective value.
-    let page_number = not_negative("PageNumber", f.int("PageNumber")?.unwrap_or(0))?.max(1);
-    let page_size = match not_negative("PageSize", f.int("PageSize")?.unwrap_or(0))? {
-        0 => DEFAULT_PAGE_SIZE,
-        n => n,
-    };
-    Ok(MemberGroupsCmd {
-        client_id: f.int("ClientID")?.unwrap_or(0),
-        member_id: f.int("MemberID")?.unwrap_or(0),
-        page_number,
-        page_size,
-        offset: not_negative("OffSet", f.int("OffSet")?.unwrap_or(0))?,
-        status: f.enumeration("Status", GROUP_STATUSES)?.unwrap_or("None"),
-        group_type_id: f.int("GroupTypeId")?.unwrap_or(0),
-        search_term: f.string("SearchTerm")?,
-        add_as_member: f.bool("AddAsMember")?,
-        is_primary_group: f.bool("IsPrimaryGroup")?,
-        add_as_group_admin: f.bool("AddAsGroupAdmin")?,
-        add_group_rep_title: f.string("AddGroupRepTitle")?,
-        remove_as_member: f.bool("RemoveAsMember")?,
-        remove_as_group_admin: f.bool("RemoveAsGroupAdmin")?,
-        remove_group_rep_title: f.string("RemoveGroupRepTitle")?,
-        id: f.int("ID")?,
-        group_code: f.string("GroupCode")?,
-        device: f.string("Device")?,
-    })
-}
 
 /// The member's status in a group as `Group.Status` shows it. **\[choice\]** a group where the
 /// member is only an administrator or a representative shows `NotJoined`.
@@ -233,8 +157,11 @@ fn load_member_groups(
     Ok(db::member_groups(conn, client_id, member_id)?)
 }
 
-async fn member_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let cmd = decode_member_groups(f)?;
+async fn member_groups(
+    state: &AppState,
+    parts: &Parts,
+    cmd: MemberGroupsCmd,
+) -> Result<Obj, YmError> {
     let (client_id, member_id) = (i64::from(cmd.client_id), i64::from(cmd.member_id));
     let rows = as_caller(
         state,
@@ -252,56 +179,15 @@ async fn member_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Ob
     ))
 }
 
-/// The relationship change a POST (`add`) or PUT asks for; 400 when it asks for none.
-fn relationship_change(cmd: &MemberGroupsCmd, add: bool) -> Result<RelationshipChange, YmError> {
-    let yes = |b: Option<bool>| b == Some(true);
-    let change = if add {
-        RelationshipChange {
-            add_member: yes(cmd.add_as_member),
-            make_primary: yes(cmd.is_primary_group),
-            add_admin: yes(cmd.add_as_group_admin),
-            add_title: cmd.add_group_rep_title.clone(),
-            ..RelationshipChange::default()
-        }
-    } else {
-        RelationshipChange {
-            remove_member: yes(cmd.remove_as_member),
-            remove_admin: yes(cmd.remove_as_group_admin),
-            remove_title: cmd.remove_group_rep_title.clone(),
-            ..RelationshipChange::default()
-        }
-    };
-    let asks = change.add_member
-        || change.add_admin
-        || change.add_title.is_some()
-        || change.remove_member
-        || change.remove_admin
-        || change.remove_title.is_some();
-    if asks {
-        Ok(change)
-    } else if add {
-        Err(YmError::Invalid {
-            field: None,
-            message: "Specify AddAsMember, AddAsGroupAdmin or AddGroupRepTitle.".into(),
-        })
-    } else {
-        Err(YmError::Invalid {
-            field: None,
-            message: "Specify RemoveAsMember, RemoveAsGroupAdmin or RemoveGroupRepTitle.".into(),
-        })
-    }
-}
-
 async fn change_member_groups(
     state: &AppState,
     parts: &Parts,
-    f: &Fields,
+    cmd: MemberGroupsCmd,
     add: bool,
 ) -> Result<Obj, YmError> {
-    let cmd = decode_member_groups(f)?;
     let (client_id, member_id) = (i64::from(cmd.client_id), i64::from(cmd.member_id));
     // The request's own mistakes are answered after the session check, as before a change.
-    let change = relationship_change(&cmd, add);
+    let change = command::relationship_change(&cmd, add);
     let group_named = cmd.group_code.is_some() || cmd.id.is_some();
     let code = cmd.group_code.clone();
     let id = cmd.id.map(i64::from);
@@ -344,14 +230,15 @@ impl From<rusqlite::Error> for YmError {
 
 // ---------------------------------------------------------------- GroupTypes, Groups
 
-async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Result<Obj, YmError> {
-    let client_id = f.int("ClientID")?.unwrap_or(0);
-    let member_id = match op {
-        Op::MemberGroupTypes => f.int("MemberID")?.unwrap_or(0),
-        _ => 0,
-    };
-    let (cid, mid) = (i64::from(client_id), i64::from(member_id));
-    let types: Vec<GroupTypeView> = if op == Op::MemberGroupTypes {
+async fn group_types(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i32,
+    member_id: Option<i32>,
+    device: &'static str,
+) -> Result<Obj, YmError> {
+    let (cid, mid) = (i64::from(client_id), i64::from(member_id.unwrap_or(0)));
+    let types: Vec<GroupTypeView> = if member_id.is_some() {
         // **[choice]** A member's group types are the types of the groups it relates to.
         let rows = as_caller(
             state,
@@ -383,9 +270,10 @@ async fn group_types(state: &AppState, parts: &Parts, f: &Fields, op: Op) -> Res
     };
     Ok(responses::group_types(
         client_id,
-        member_id,
+        member_id.unwrap_or(0),
         &types,
         now(state),
+        device,
     ))
 }
 
@@ -422,10 +310,55 @@ async fn catalogue(
     Ok(types)
 }
 
-async fn groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let client_id = f.int("ClientID")?.unwrap_or(0);
-    let types = catalogue(state, parts, i64::from(client_id), Need::Admin).await?;
-    Ok(responses::groups(client_id, &types, now(state)))
+async fn groups(state: &AppState, parts: &Parts, cmd: GroupsCmd) -> Result<Obj, YmError> {
+    let types = catalogue(state, parts, i64::from(cmd.client_id), Need::Admin).await?;
+    Ok(responses::groups(&cmd, Some(&types), now(state)))
+}
+
+/// `POST` (create) or `PUT` (change; omitted fields are left as they are) of a catalogue group,
+/// for admin sessions. Later reads (`Groups`, member groups, the state) show the change.
+async fn write_group(
+    state: &AppState,
+    parts: &Parts,
+    mut cmd: GroupsCmd,
+    create: bool,
+) -> Result<Obj, YmError> {
+    let client_id = i64::from(cmd.client_id);
+    // The request's own mistakes are answered after the session check.
+    let write = command::group_write(&cmd, create);
+    let existing = cmd.group_id.map(i64::from);
+    let id = as_caller(state, parts, client_id, Need::Admin, true, move |tx, _| {
+        let write = write?;
+        if let Some(type_id) = write.type_id {
+            if !db::group_type_exists(tx, client_id, type_id)? {
+                return Err(YmError::GroupTypeNotFound);
+            }
+        }
+        let except = if create { None } else { existing };
+        if let Some(code) = &write.code {
+            if db::group_code_taken(tx, client_id, code, except)? {
+                return Err(YmError::Invalid {
+                    field: Some("GroupCode"),
+                    message: format!("A group with GroupCode '{code}' already exists."),
+                });
+            }
+        }
+        match existing {
+            Some(id) if !create => {
+                if db::update_group(tx, client_id, id, &write)? {
+                    Ok(id)
+                } else {
+                    Err(YmError::GroupNotFound)
+                }
+            }
+            // **[choice]** A GroupID sent with a POST is ignored: the new group gets the next
+            // free id of the client.
+            _ => Ok(db::insert_group(tx, client_id, &write)?),
+        }
+    })
+    .await?;
+    cmd.group_id = i32::try_from(id).ok();
+    Ok(responses::groups(&cmd, None, now(state)))
 }
 
 // ---------------------------------------------------------------- PeopleGroups
@@ -433,12 +366,13 @@ async fn groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmEr
 /// **\[choice\]** Relationship tags, in answer order; a tag with no groups is left out.
 const RELATIONSHIP_TAGS: [&str; 3] = ["Member", "Administrator", "Representative"];
 
-async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Obj, YmError> {
-    let client_id = f.int("ClientID")?.unwrap_or(0);
-    let id = f.int("ID")?.ok_or(YmError::Invalid {
-        field: Some("ID"),
-        message: "'ID' is required.".into(),
-    })?;
+async fn people_groups(
+    state: &AppState,
+    parts: &Parts,
+    client_id: i32,
+    id: i32,
+    device: &'static str,
+) -> Result<Obj, YmError> {
     let (cid, mid) = (i64::from(client_id), i64::from(id));
     let mut rows = as_caller(state, parts, cid, Need::Admin, false, move |conn, _| {
         load_member_groups(conn, cid, mid)
@@ -481,5 +415,6 @@ async fn people_groups(state: &AppState, parts: &Parts, f: &Fields) -> Result<Ob
         id,
         &relationships,
         now(state),
+        device,
     ))
 }

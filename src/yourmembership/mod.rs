@@ -7,7 +7,8 @@
 //!   `PageNumber`, `PageSize`, `OffSet`; `POST`/`PUT /Ams/{ClientID}/MemberGroups` (member with
 //!   primary group, administrator, representative with a title created on the fly).
 //! - `GET /Ams/{ClientID}/GroupTypes`, `/Ams/{ClientID}/Member/{MemberID}/GroupTypes`,
-//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`.
+//!   `/Ams/{ClientID}/Groups`, `/Ams/{ClientID}/PeopleGroups?ID=`; `POST`/`PUT
+//!   /Ams/{ClientID}/Groups` (create a group, change one by `GroupID`).
 //! - Formats: JSON, JSONP, JSV, DataContract XML, CSV; chosen by route suffix, `?format=`,
 //!   `Accept`. Routes match in any case; a wrong verb is 405, an unknown route 404.
 //!
@@ -17,12 +18,16 @@
 //! `AuthResponse`; ServiceStack's HTML pages.
 //!
 //! ## Layout
-//! [`route`] matches paths, [`binding`] fills request DTOs, [`auth`] opens and checks sessions,
-//! [`methods`] holds the operations, [`responses`] builds the response DTOs, [`render`] writes
-//! them in the negotiated format, [`errors`] is the one error type.
+//! [`route`] matches paths, [`binding`] fills request DTOs, [`command`] decodes them into one
+//! typed command per request, [`auth`] opens and checks sessions, [`methods`] applies a command
+//! (session check and query in one store call), [`responses`] builds the response DTOs and
+//! [`render`] writes them in the negotiated format, both off the store thread; [`errors`] is the
+//! one error type.
 //!
-//! ## \[choice\]s (each marked where it lives; README.md gives the reasons)
-//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); a login sets the `ss-id` cookie
+//! ## \[choice\]s (each marked where it lives; docs/yourmembership.md gives the reasons)
+//! - sessions: 15 minutes absolute ([`SESSION_LIFETIME_SECS`]); an expired session's Message
+//!   says "timeout" ([`errors`]) and is remembered for a day
+//!   ([`crate::store::yourmembership::SESSION_MEMORY_MS`]); a login sets the `ss-id` cookie
 //!   ([`auth::session_cookie`]); OAuth variant = API key and
 //!   password as consumer key/secret ([`auth::authenticate`]); `UserId` = MemberID as text;
 //!   Anonymous refused like bad credentials; a locked member with a wrong password gets the plain
@@ -31,9 +36,12 @@
 //! - errors ([`errors`]): the operation's response DTO with defaults; login refusals carry
 //!   `ErrorCode` `None`; 403 `Invalid Role`; 404 `Member not found` / `Group not found`; the
 //!   injected-code status map; [`WWW_AUTHENTICATE`].
-//! - member groups ([`methods`]): admin-/representative-only groups show `NotJoined`; paging
-//!   defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove; one title per group;
-//!   no flag → 400; `PeopleGroups` tags and order; a member's group types.
+//! - member groups ([`methods`], [`command`]): admin-/representative-only groups show
+//!   `NotJoined`; paging defaults ([`DEFAULT_PAGE_SIZE`]) and `OffSet`; idempotent add/remove;
+//!   one title per group; no flag → 400; `PeopleGroups` tags and order; a member's group types;
+//!   what a catalogue write requires ([`command::group_write`]), its option values and its
+//!   answer.
+//! - `ServerID` ([`SERVER_ID`]).
 //! - binding ([`binding`]): strings over [`binding::MAX_STRING_CHARS`] refused; XML/JSV request
 //!   bodies refused unread.
 //! - formats ([`render`]): XML layout; JSV empty string `""`; CSV single-row form; JSONP callback
@@ -41,6 +49,7 @@
 
 pub mod auth;
 pub mod binding;
+pub mod command;
 pub mod errors;
 pub mod methods;
 pub mod render;
@@ -77,6 +86,15 @@ pub const DEFAULT_PAGE_SIZE: i32 = 100;
 /// **\[choice\]** The `WWW-Authenticate` challenge of a 401 (ServiceStack names its provider and
 /// realm; YM's exact value is not public).
 pub const WWW_AUTHENTICATE: &str = "credentials realm=\"/Ams/Authenticate\"";
+
+/// `Device` values (YM's enum), and the one a request that names none gets: the enum's first
+/// value, which YM's metadata samples show (`Device: Desktop`).
+pub const DEVICES: &[&str] = &["Desktop", "IOS", "Android"];
+pub const DEFAULT_DEVICE: &str = "Desktop";
+
+/// **\[choice\]** `ServerID` of `BaseDto` responses: YM's name the web server that answered
+/// (`WS-5-99-907` in its samples); the mock names itself in the same shape.
+pub const SERVER_ID: &str = "WS-MOCK-1";
 
 /// Whether a path belongs to YourMembership: `/Ams` and below, in any case (ServiceStack).
 pub fn claims(path: &str) -> bool {
@@ -120,18 +138,17 @@ pub struct YmRequest {
     format: Format,
     route: Option<Route>,
     op: Op,
-    /// The request DTO's fields, or why they could not be bound.
+    /// The request DTO's fields, or why they could not be bound (the journal reads them).
     fields: Result<Fields, YmError>,
+    /// The operation's command decoded from the fields; taken by the handler.
+    command: Option<Result<command::Command, YmError>>,
     /// The ClientID the request names (path, or the body of `Authenticate`).
     tenant: Option<String>,
 }
 
-async fn handle(state: &AppState, head: &Head, request: &YmRequest) -> Response {
-    let YmRequest {
-        format, route, op, ..
-    } = request;
-    let op = *op;
-    let result = match (route, op, &request.fields) {
+async fn handle(state: &AppState, head: &Head, request: &mut YmRequest) -> Response {
+    let (format, op) = (&request.format, request.op);
+    let result = match (&request.route, op, &request.fields) {
         (None, _, _) => Err(YmError::RouteNotFound),
         (Some(r), Op::Unknown, _) => Err(YmError::MethodNotAllowed {
             verb: head.parts.method.clone(),
@@ -139,7 +156,11 @@ async fn handle(state: &AppState, head: &Head, request: &YmRequest) -> Response 
             allow: r.endpoint.verbs(),
         }),
         (Some(_), _, Err(e)) => Err(e.clone()),
-        (Some(_), op, Ok(fields)) => methods::run(state, op, &head.parts, fields).await,
+        (Some(_), _, Ok(_)) => match request.command.take() {
+            Some(Ok(command)) => methods::run(state, &head.parts, command).await,
+            Some(Err(e)) => Err(e),
+            None => Err(YmError::Internal),
+        },
     };
     match result {
         Ok(dto) => {
@@ -172,6 +193,10 @@ impl Vendor for YourMembership {
     async fn decode(_state: &AppState, head: &Head, body: Bytes) -> YmRequest {
         let Target { format, route, op } = target(&head.parts);
         let fields = Fields::read(op.dto(), route.as_ref(), &head.parts, &body).await;
+        let command = match (&route, op, &fields) {
+            (Some(_), op, Ok(f)) if op != Op::Unknown => Some(command::decode(op, f)),
+            _ => None,
+        };
         // The tenant is the ClientID: the path's, or for Authenticate the body's.
         let tenant = fields
             .as_ref()
@@ -183,6 +208,7 @@ impl Vendor for YourMembership {
             route,
             op,
             fields,
+            command,
             tenant,
         }
     }

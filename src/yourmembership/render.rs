@@ -21,7 +21,10 @@ pub enum Node {
     Null,
     Bool(bool),
     Int(i64),
-    Str(String),
+    /// A .NET `double`, written as .NET writes it ([`push_double`]).
+    Double(f64),
+    /// Text; a `&'static str` (enum names, statuses) is borrowed, not copied ([`Node::name`]).
+    Str(std::borrow::Cow<'static, str>),
     /// A `DateTime` with its offset (YM's server-local time).
     Date(DateTime<FixedOffset>),
     /// `DateTime.MinValue` (an unset non-nullable date).
@@ -63,6 +66,11 @@ impl From<i64> for Node {
         Node::Int(v)
     }
 }
+impl From<f64> for Node {
+    fn from(v: f64) -> Node {
+        Node::Double(v)
+    }
+}
 impl From<i32> for Node {
     fn from(v: i32) -> Node {
         Node::Int(v.into())
@@ -70,12 +78,12 @@ impl From<i32> for Node {
 }
 impl From<&str> for Node {
     fn from(v: &str) -> Node {
-        Node::Str(v.to_string())
+        Node::Str(v.to_string().into())
     }
 }
 impl From<String> for Node {
     fn from(v: String) -> Node {
-        Node::Str(v)
+        Node::Str(v.into())
     }
 }
 impl From<Obj> for Node {
@@ -91,6 +99,13 @@ impl<T: Into<Node>> From<Option<T>> for Node {
 impl<T: Into<Node>> From<Vec<T>> for Node {
     fn from(v: Vec<T>) -> Node {
         Node::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Node {
+    /// A name known at compile time (an enum value, a status): no copy.
+    pub fn name(v: &'static str) -> Node {
+        Node::Str(std::borrow::Cow::Borrowed(v))
     }
 }
 
@@ -237,6 +252,43 @@ fn shortest_date(at: &DateTime<FixedOffset>) -> String {
 const MIN_DATE_ISO: &str = "0001-01-01T00:00:00.0000000";
 const MIN_DATE_SHORT: &str = "0001-01-01";
 
+// ---------------------------------------------------------------- numbers
+
+/// A `double` as .NET writes it, in JSON and JSV (`double.ToString()`, ServiceStack.Text) and
+/// in DataContract XML (`XmlConvert.ToString`, the round-trip format): the shortest text that
+/// reads back the same, whole numbers without `.0` (`1`, `1.5`), scientific notation from 1E+15
+/// and below 1E-05 (`1E+15`, `1E-07`), as .NET Core prints them.
+pub fn push_double(out: &mut String, v: f64) {
+    use std::fmt::Write;
+    if !v.is_finite() {
+        // Not representable in a seed or a request; .NET's own spellings, for completeness.
+        out.push_str(if v.is_nan() {
+            "NaN"
+        } else if v > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        });
+    } else if v.fract() == 0.0 && v.abs() < 1e15 {
+        // Whole and within ±10^15: exact as an i64; `-0` stays `-0` as .NET Core writes it.
+        if v == 0.0 && v.is_sign_negative() {
+            out.push_str("-0");
+        } else {
+            out.push_str(itoa::Buffer::new().format(v as i64));
+        }
+    } else {
+        let sci = format!("{v:e}");
+        let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        if (-4..15).contains(&exponent) {
+            let _ = write!(out, "{v}");
+        } else {
+            let sign = if exponent < 0 { '-' } else { '+' };
+            let _ = write!(out, "{mantissa}E{sign}{:02}", exponent.abs());
+        }
+    }
+}
+
 // ---------------------------------------------------------------- JSON
 
 fn json_obj(out: &mut String, o: &Obj) {
@@ -262,6 +314,7 @@ fn json_node(out: &mut String, n: &Node) {
         Node::Null => out.push_str("null"),
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Node::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Node::Double(d) => push_double(out, *d),
         Node::Str(s) => json_str(out, s),
         Node::Date(d) => json_str(out, &iso_date(d)),
         Node::MinDate => json_str(out, MIN_DATE_ISO),
@@ -307,7 +360,8 @@ fn jsv_node(out: &mut String, n: &Node) {
     match n {
         Node::Null => {}
         Node::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
-        Node::Int(i) => out.push_str(&i.to_string()),
+        Node::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Node::Double(d) => push_double(out, *d),
         Node::Str(s) => jsv_str(out, s),
         Node::Date(d) => out.push_str(&shortest_date(d)),
         Node::MinDate => out.push_str(MIN_DATE_SHORT),
@@ -398,7 +452,7 @@ fn xml_element(out: &mut String, tag: &str, value: &Node, parent_ns: &str, depth
         }
         scalar => {
             out.push_str(&format!("<{tag}>"));
-            out.push_str(&xml_text(&scalar_text(scalar)));
+            push_scalar_text(out, scalar);
             out.push_str(&format!("</{tag}>"));
         }
     }
@@ -414,28 +468,18 @@ fn child_namespace(ns: &str, parent_ns: &str, depth: usize) -> (String, String) 
     }
 }
 
-fn scalar_text(n: &Node) -> String {
+/// A scalar's text in an XML element, escaped by the shared writer (whatever a stored value
+/// holds, the document stays well-formed).
+fn push_scalar_text(out: &mut String, n: &Node) {
     match n {
-        Node::Bool(b) => b.to_string(),
-        Node::Int(i) => i.to_string(),
-        Node::Str(s) => s.clone(),
-        Node::Date(d) => iso_date(d),
-        Node::MinDate => "0001-01-01T00:00:00".to_string(),
-        Node::Null | Node::List(_) | Node::Obj(_) => String::new(),
+        Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Node::Double(d) => push_double(out, *d),
+        Node::Str(s) => crate::wire::xml::push_text(out, s),
+        Node::Date(d) => out.push_str(&iso_date(d)),
+        Node::MinDate => out.push_str("0001-01-01T00:00:00"),
+        Node::Null | Node::List(_) | Node::Obj(_) => {}
     }
-}
-
-/// Escape text for XML; characters XML 1.0 cannot carry become U+FFFD.
-fn xml_text(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => c,
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
-            c => c,
-        })
-        .collect();
-    quick_xml::escape::escape(cleaned.as_str()).into_owned()
 }
 
 // ---------------------------------------------------------------- CSV
@@ -541,6 +585,36 @@ mod tests {
                 r#"<?xml version="1.0" encoding="utf-8"?><R xmlns:i="{XSI_NS}" xmlns="{YM_NS}"><Alpha i:nil="true"/><ResponseStatus xmlns:d2p1="{SS_NS}"><d2p1:ErrorCode>X</d2p1:ErrorCode><d2p1:Message i:nil="true"/></ResponseStatus><Zeta>1</Zeta></R>"#
             )
         );
+    }
+
+    #[test]
+    fn doubles_are_written_as_dotnet_writes_them() {
+        let cases = [
+            (1.5, "1.5"),
+            (1.0, "1"),
+            (0.0, "0"),
+            (-2.0, "-2"),
+            (0.1, "0.1"),
+            (123456.789, "123456.789"),
+            (1e15, "1E+15"),
+            (1.5e20, "1.5E+20"),
+            (0.00001, "1E-05"),
+            (0.0001, "0.0001"),
+            (-1.25e-7, "-1.25E-07"),
+        ];
+        for (v, text) in cases {
+            let mut out = String::new();
+            push_double(&mut out, v);
+            assert_eq!(out, text, "{v:e}");
+        }
+    }
+
+    #[test]
+    fn xml_text_goes_through_the_shared_writer() {
+        let o = Obj::new("R", YM_NS).with("A", "x\u{1}]]><&");
+        assert!(Format::Xml
+            .write(&o)
+            .contains("<A>x\u{FFFD}]]&gt;&lt;&amp;</A>"));
     }
 
     #[test]

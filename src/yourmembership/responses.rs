@@ -6,9 +6,10 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::methods::MemberGroupsCmd;
+use super::command::{GroupsCmd, MemberGroupsCmd};
 use super::render::{Node, Obj, SS_NS, YM_NS};
 use super::route::Op;
+use super::DEFAULT_DEVICE;
 
 /// A successful call's `ResponseStatus`: every member null, so JSON shows `{}`.
 pub fn ok_status() -> Obj {
@@ -35,7 +36,8 @@ pub struct GroupView {
 pub struct GroupTypeView {
     pub id: i64,
     pub name: String,
-    pub sort_index: i64,
+    /// YM's `double?` (always known here).
+    pub sort_index: f64,
     /// `None` where the type is listed without its groups (`GroupTypes`).
     pub groups: Option<Vec<GroupView>>,
 }
@@ -61,7 +63,7 @@ fn group_type_list(types: Option<&[GroupTypeView]>) -> Node {
                                         Obj::new("Group", YM_NS)
                                             .with("Id", g.id)
                                             .with("Name", g.name.as_str())
-                                            .with("Status", g.status)
+                                            .with("Status", g.status.map(Node::name))
                                             .with("JoinOption", g.join_option.as_str())
                                     })
                                     .collect::<Vec<_>>()
@@ -73,11 +75,27 @@ fn group_type_list(types: Option<&[GroupTypeView]>) -> Node {
     )
 }
 
-/// The tail every YM service response carries.
-fn cache_fields(o: Obj, status: Obj, now: Option<DateTime<FixedOffset>>) -> Obj {
+/// The tail every YM service response carries (`BaseSharedDto`'s members after `ClientID`).
+/// `Device` is a non-nullable enum: always written, `Desktop` unless the request said otherwise
+/// (YM's metadata samples show `Device: Desktop`).
+fn cache_fields(
+    o: Obj,
+    status: Obj,
+    now: Option<DateTime<FixedOffset>>,
+    device: &'static str,
+) -> Obj {
     o.with("ResponseStatus", status)
         .with("BypassCache", false)
         .with("DateCached", now.map_or(Node::MinDate, Node::Date))
+        .with("Device", Node::name(device))
+}
+
+/// `BaseDto`'s members (`Groups`, `PeopleGroups`), before `ClientID`: values YM's servers fill
+/// in (every metadata sample shows `UsingRedis: True` and a server name).
+fn base_dto_fields(o: Obj, now: Option<DateTime<FixedOffset>>) -> Obj {
+    o.with("UsingRedis", true)
+        .with("AppInitTime", now.map_or(Node::MinDate, Node::Date))
+        .with("ServerID", super::SERVER_ID)
 }
 
 /// `MemberGroupsResponse`: the request echoed, the member's groups by type.
@@ -100,7 +118,7 @@ fn member_groups_dto(
         .with("PageNumber", cmd.page_number)
         .with("PageSize", cmd.page_size)
         .with("OffSet", cmd.offset)
-        .with("Status", cmd.status)
+        .with("Status", Node::name(cmd.status))
         .with("GroupTypeId", cmd.group_type_id)
         .with("SearchTerm", cmd.search_term.clone())
         .with("AddAsMember", cmd.add_as_member)
@@ -114,7 +132,7 @@ fn member_groups_dto(
         .with("GroupCode", cmd.group_code.clone())
         .with("MemberID", cmd.member_id)
         .with("ClientID", cmd.client_id);
-    cache_fields(o, status, now).with("Device", cmd.device.clone())
+    cache_fields(o, status, now, cmd.device)
 }
 
 /// `GroupTypesResponse` (client and member routes).
@@ -123,8 +141,16 @@ pub fn group_types(
     member_id: i32,
     types: &[GroupTypeView],
     now: DateTime<FixedOffset>,
+    device: &'static str,
 ) -> Obj {
-    group_types_dto(client_id, member_id, Some(types), ok_status(), Some(now))
+    group_types_dto(
+        client_id,
+        member_id,
+        Some(types),
+        ok_status(),
+        Some(now),
+        device,
+    )
 }
 
 fn group_types_dto(
@@ -133,32 +159,51 @@ fn group_types_dto(
     types: Option<&[GroupTypeView]>,
     status: Obj,
     now: Option<DateTime<FixedOffset>>,
+    device: &'static str,
 ) -> Obj {
     let o = Obj::new("GroupTypesResponse", YM_NS)
         .with("GroupTypeList", group_type_list(types))
-        .with("Status", "None")
+        .with("Status", Node::name("None"))
         .with("MemberID", member_id)
         .with("ClientID", client_id);
-    cache_fields(o, status, now)
+    cache_fields(o, status, now, device)
 }
 
-/// `GroupsResponse`: the catalogue, every group under its type.
-pub fn groups(client_id: i32, types: &[GroupTypeView], now: DateTime<FixedOffset>) -> Obj {
-    groups_dto(client_id, Some(types), ok_status(), Some(now))
+/// `GroupsResponse`: on GET the catalogue, every group under its type; on POST and PUT the
+/// request echoed with the group's `GroupID` (**\[choice\]**: YM says only that POST returns
+/// "the newly created GroupID"; `GroupTypeList` is left out).
+pub fn groups(cmd: &GroupsCmd, types: Option<&[GroupTypeView]>, now: DateTime<FixedOffset>) -> Obj {
+    groups_dto(cmd, types, ok_status(), Some(now))
 }
 
 fn groups_dto(
-    client_id: i32,
+    cmd: &GroupsCmd,
     types: Option<&[GroupTypeView]>,
     status: Obj,
     now: Option<DateTime<FixedOffset>>,
 ) -> Obj {
+    let s = &cmd.settings;
     let o = Obj::new("GroupsResponse", YM_NS)
         .with("GroupTypeList", group_type_list(types))
-        .with("UsingRedis", false)
-        .with("AppInitTime", now.map_or(Node::MinDate, Node::Date))
-        .with("ClientID", client_id);
-    cache_fields(o, status, now)
+        .with("GroupID", cmd.group_id)
+        .with("GroupCode", cmd.group_code.clone())
+        .with("TypeID", cmd.type_id)
+        .with("Name", cmd.name.clone())
+        .with("Active", s.active)
+        .with("Hidden", s.hidden)
+        .with("Accessibility", s.accessibility)
+        .with("Membership", s.membership)
+        .with("Messaging", s.messaging)
+        .with("SendNewsletter", s.send_newsletter)
+        .with("EnableFeed", s.enable_feed)
+        .with("AdminCanExportMembers", s.admin_can_export_members)
+        .with("PhotoApproval", s.photo_approval)
+        .with("EmailOptionsAdmin", s.email_options_admin)
+        .with("EmailOptionsMember", s.email_options_member)
+        .with("ShortDescription", s.short_description.clone())
+        .with("WelcomeContent", s.welcome_content.clone());
+    let o = base_dto_fields(o, now).with("ClientID", cmd.client_id);
+    cache_fields(o, status, now, cmd.device)
 }
 
 /// One group of a `PeopleGroups` relationship.
@@ -177,29 +222,33 @@ pub fn people_groups(
     id: i32,
     relationships: &[(&'static str, Vec<RelatedGroup>)],
     now: DateTime<FixedOffset>,
+    device: &'static str,
 ) -> Obj {
     people_groups_dto(
         client_id,
-        Some(id),
+        id,
         Some(relationships),
         ok_status(),
         Some(now),
+        device,
     )
 }
 
 fn people_groups_dto(
     client_id: i32,
-    id: Option<i32>,
+    id: i32,
     relationships: Option<&[(&'static str, Vec<RelatedGroup>)]>,
     status: Obj,
     now: Option<DateTime<FixedOffset>>,
+    device: &'static str,
 ) -> Obj {
     let list: Option<Vec<Obj>> = relationships.map(|relationships| {
         relationships
             .iter()
             .map(|(tag, groups)| {
-                Obj::new("PeopleGroupRelationship", YM_NS)
-                    .with("RelationshipTag", *tag)
+                // The item types' names as YM's metadata gives them: `Relationship`, `PeopleGroup`.
+                Obj::new("Relationship", YM_NS)
+                    .with("RelationshipTag", Node::name(tag))
                     .with(
                         "Groups",
                         groups
@@ -219,9 +268,9 @@ fn people_groups_dto(
     });
     let o = Obj::new("PeopleGroupsResponse", YM_NS)
         .with("Relationships", list)
-        .with("ID", id)
-        .with("ClientID", client_id);
-    cache_fields(o, status, now)
+        .with("ID", id);
+    let o = base_dto_fields(o, now).with("ClientID", client_id);
+    cache_fields(o, status, now, device)
 }
 
 /// A successful `AuthResponse`.
@@ -235,7 +284,7 @@ fn auth_response(client_id: i32, member_id: i32, failed: &'static str, status: O
     Obj::new("AuthResponse", YM_NS)
         .with("ClientID", client_id)
         .with("MemberID", member_id)
-        .with("FailedLoginReason", failed)
+        .with("FailedLoginReason", Node::name(failed))
         .with("MemberConfig", Node::Null)
         .with("BrandingConfig", Node::Null)
         .with("ExchangeToken", Node::Null)
@@ -267,13 +316,22 @@ pub fn error_dto(op: Op, status: Obj, failed_login: &'static str) -> Obj {
         Op::MemberGroupsGet | Op::MemberGroupsPost | Op::MemberGroupsPut => {
             let defaults = MemberGroupsCmd {
                 status: "None",
+                device: DEFAULT_DEVICE,
                 ..MemberGroupsCmd::default()
             };
             member_groups_dto(&defaults, None, status, None)
         }
-        Op::GroupTypes | Op::MemberGroupTypes => group_types_dto(0, 0, None, status, None),
-        Op::Groups => groups_dto(0, None, status, None),
-        Op::PeopleGroups => people_groups_dto(0, None, None, status, None),
+        Op::GroupTypes | Op::MemberGroupTypes => {
+            group_types_dto(0, 0, None, status, None, DEFAULT_DEVICE)
+        }
+        Op::Groups | Op::GroupsPost | Op::GroupsPut => {
+            let defaults = GroupsCmd {
+                device: DEFAULT_DEVICE,
+                ..GroupsCmd::default()
+            };
+            groups_dto(&defaults, None, status, None)
+        }
+        Op::PeopleGroups => people_groups_dto(0, 0, None, status, None, DEFAULT_DEVICE),
         Op::Unknown => Obj::new("ErrorResponse", SS_NS).with("ResponseStatus", status),
     }
 }

@@ -35,12 +35,28 @@ pub enum Op {
     GroupTypes,
     MemberGroupTypes,
     Groups,
+    GroupsPost,
+    GroupsPut,
     PeopleGroups,
     /// No route matched, or a known route with a verb it does not serve.
     Unknown,
 }
 
 impl Op {
+    /// Every operation a route serves (not [`Op::Unknown`]).
+    pub const ALL: [Op; 10] = [
+        Op::Authenticate,
+        Op::MemberGroupsGet,
+        Op::MemberGroupsPost,
+        Op::MemberGroupsPut,
+        Op::GroupTypes,
+        Op::MemberGroupTypes,
+        Op::Groups,
+        Op::GroupsPost,
+        Op::GroupsPut,
+        Op::PeopleGroups,
+    ];
+
     /// The name the journal and fault rules use.
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +67,8 @@ impl Op {
             Op::GroupTypes => "GroupTypes.GET",
             Op::MemberGroupTypes => "MemberGroupTypes.GET",
             Op::Groups => "Groups.GET",
+            Op::GroupsPost => "Groups.POST",
+            Op::GroupsPut => "Groups.PUT",
             Op::PeopleGroups => "PeopleGroups.GET",
             Op::Unknown => "unknown",
         }
@@ -62,7 +80,7 @@ impl Op {
             Op::Authenticate => "Authenticate",
             Op::MemberGroupsGet | Op::MemberGroupsPost | Op::MemberGroupsPut => "MemberGroups",
             Op::GroupTypes | Op::MemberGroupTypes => "GroupTypes",
-            Op::Groups => "Groups",
+            Op::Groups | Op::GroupsPost | Op::GroupsPut => "Groups",
             Op::PeopleGroups => "PeopleGroups",
             Op::Unknown => "ErrorResponse",
         }
@@ -75,6 +93,7 @@ impl Endpoint {
         match self {
             Endpoint::Authenticate => &[Method::POST],
             Endpoint::MemberGroups => &[Method::POST, Method::PUT],
+            Endpoint::Groups => &[Method::GET, Method::POST, Method::PUT],
             _ => &[Method::GET],
         }
     }
@@ -88,6 +107,8 @@ impl Endpoint {
             (Endpoint::GroupTypes, "GET") => Op::GroupTypes,
             (Endpoint::MemberGroupTypes, "GET") => Op::MemberGroupTypes,
             (Endpoint::Groups, "GET") => Op::Groups,
+            (Endpoint::Groups, "POST") => Op::GroupsPost,
+            (Endpoint::Groups, "PUT") => Op::GroupsPut,
             (Endpoint::PeopleGroups, "GET") => Op::PeopleGroups,
             _ => return None,
         };
@@ -169,5 +190,34 @@ mod tests {
         );
         assert!(Route::parse("/Ams/40001/Nope").is_none());
         assert!(Route::parse("/Ams").is_none());
+    }
+}
+
+#[cfg(test)]
+mod operation_list {
+    use super::Op;
+
+    /// No wildcard: a new operation does not compile until this says whether it is listed.
+    fn listed(op: Op) -> bool {
+        match op {
+            Op::Authenticate
+            | Op::MemberGroupsGet
+            | Op::MemberGroupsPost
+            | Op::MemberGroupsPut
+            | Op::GroupTypes
+            | Op::MemberGroupTypes
+            | Op::Groups
+            | Op::GroupsPost
+            | Op::GroupsPut
+            | Op::PeopleGroups => Op::ALL.contains(&op),
+            Op::Unknown => !Op::ALL.contains(&op),
+        }
+    }
+
+    #[test]
+    fn all_lists_every_operation_a_route_serves() {
+        for op in Op::ALL.into_iter().chain([Op::Unknown]) {
+            assert!(listed(op), "{op:?}");
+        }
     }
 }

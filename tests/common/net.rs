@@ -49,7 +49,16 @@ impl Server {
 
 /// Start `state`'s app on fresh loopback ports: plain HTTP, plus HTTPS with a self-signed
 /// certificate when `tls` is true.
-pub async fn start(mut state: AppState, tls: bool) -> Server {
+pub async fn start(state: AppState, tls: bool) -> Server {
+    start_with(state, tls, membermock::ServeOptions::default()).await
+}
+
+/// [`start`] with the accept loops' options.
+pub async fn start_with(
+    mut state: AppState,
+    tls: bool,
+    options: membermock::ServeOptions,
+) -> Server {
     let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http_addr = http.local_addr().unwrap();
     let (https, https_addr, cert_pem) = if tls {
@@ -69,8 +78,9 @@ pub async fn start(mut state: AppState, tls: bool) -> Server {
     // As the binary does on SIGTERM: live feeds end, so the drain need not wait for them.
     let journal = state.journal.clone();
     let app = membermock::app(state);
-    let task = tokio::spawn(membermock::run(
+    let task = tokio::spawn(membermock::run_with(
         membermock::Listeners { http, https },
+        options,
         app,
         async move {
             let _ = rx.await;

@@ -417,3 +417,136 @@ async fn php_client_list_groups_with_name_status_and_tags() {
     let text = php_success(&app, &tagged, "listGroups").await;
     assert!(text.contains("<Groups/>"), "no group carries a tag: {text}");
 }
+
+// ---------------------------------------------------------------- createUser, createGroup
+
+/// Whether the user shows in a `listUsers` page of everyone.
+async fn listed(app: &Router, email: &str) -> bool {
+    let xml = php_query_package(ADMIN, "listUsers", "<User><Page>1</Page><Filters/></User>");
+    php_success(app, &xml, "listUsers")
+        .await
+        .contains(&format!("<Email><![CDATA[{email}]]></Email>"))
+}
+
+// Request shape: cbs-software/smarteru-php-client src/XMLGenerator.php `createUser`
+// (Client::createUser): Info with Email and an empty EmployeeID (always both), the names and
+// password, the Timezone as a provided name, the notification flags, SendEmailTo and an
+// AuthenticationType; Profile ending with the HomeGroup; Groups > Group naming the home group
+// again with an empty GroupPermissions; empty Venues and Wages. It reads Info > Email and
+// Info > EmployeeID.
+#[tokio::test]
+async fn php_client_create_user_names_the_home_group_twice_and_the_user_shows_everywhere() {
+    let (app, state) = demo().await;
+    state.clock.set("2025-03-04T05:06:07.890Z".parse().unwrap());
+    let xml = php_package(
+        ADMIN,
+        "createUser",
+        "<User><Info><Email>new.hire@example.com</Email><EmployeeID/><GivenName>Nina</GivenName>\
+         <Surname>Newhire</Surname><Password>s3cret-Pa55</Password><Timezone>US/Mountain</Timezone>\
+         <LearnerNotifications>1</LearnerNotifications><SupervisorNotifications>0</SupervisorNotifications>\
+         <SendEmailTo>Self</SendEmailTo><AuthenticationType>External</AuthenticationType></Info>\
+         <Profile><Supervisors><Supervisor>supervisor@example.com</Supervisor></Supervisors>\
+         <Title>Clerk</Title><HomeGroup>Warehouse</HomeGroup></Profile>\
+         <Groups><Group><GroupName>Warehouse</GroupName><GroupPermissions/></Group></Groups>\
+         <Venues/><Wages/></User>",
+    );
+    let text = php_success(&app, &xml, "createUser").await;
+    assert_golden("smarteru/php_create_user.xml", &text);
+    let get = php_query_package(
+        ADMIN,
+        "getUser",
+        "<User><Email>new.hire@example.com</Email></User>",
+    );
+    let user = php_success(&app, &get, "getUser").await;
+    assert_golden("smarteru/php_create_user_then_get_user.xml", &user);
+    assert_golden(
+        "smarteru/php_create_user_then_groups.xml",
+        &groups_of(&app, "new.hire@example.com").await,
+    );
+    assert!(listed(&app, "new.hire@example.com").await);
+    // The new user's supervisor now reaches them.
+    let text = php_success(
+        &app,
+        &php_query_package(
+            SUPERVISOR,
+            "getUserGroups",
+            "<User><Email>new.hire@example.com</Email></User>",
+        ),
+        "getUserGroups",
+    )
+    .await;
+    assert!(text.contains("Warehouse"), "{text}");
+}
+
+// Request and answer: nulogy/smarteru test/vcr/create_user.yml, recorded against the live
+// service in 2015: CDATA values, no Timezone, AuthenticationType, Venues or Wages; the home
+// group in Profile and again in Groups with an empty GroupPermissions. The live answer was
+// Info > Email and Info > EmployeeID.
+#[tokio::test]
+async fn ruby_gem_create_user_as_recorded_against_the_live_service() {
+    let (app, _) = demo().await;
+    let xml = ruby_package(
+        ADMIN,
+        "createUser",
+        "<User><Info><Email><![CDATA[foo@example.com]]></Email>\
+         <EmployeeID><![CDATA[test.example.com:42]]></EmployeeID><GivenName><![CDATA[Foo]]></GivenName>\
+         <Surname><![CDATA[Bar]]></Surname><Password><![CDATA[password]]></Password>\
+         <LearnerNotifications><![CDATA[1]]></LearnerNotifications>\
+         <SupervisorNotifications><![CDATA[0]]></SupervisorNotifications>\
+         <SendEmailTo><![CDATA[Self]]></SendEmailTo></Info>\
+         <Profile><HomeGroup><![CDATA[Retail]]></HomeGroup></Profile>\
+         <Groups><Group><GroupName><![CDATA[Retail]]></GroupName><GroupPermissions></GroupPermissions>\
+         </Group></Groups></User>",
+    );
+    let resp = send_over(&app, ruby_request(&xml), Scheme::Https).await;
+    assert_envelope_basics(&resp);
+    assert_xml_schema("smarteru/createUser.xsd", &resp.text());
+    assert_golden("smarteru/ruby_create_user.xml", &resp.text());
+    assert!(listed(&app, "foo@example.com").await);
+}
+
+// Request shape: cbs-software/smarteru-php-client src/XMLGenerator.php `createGroup`
+// (Client::createGroup): Name, GroupID when set, Status, Description and HomeGroupMessage
+// (possibly empty), NotificationEmails, an always-empty Users, LearningModules. It reads
+// Info > Group and Info > GroupID; users join afterwards through updateGroup.
+#[tokio::test]
+async fn php_client_create_group_then_add_users_to_it() {
+    let (app, state) = demo().await;
+    state.clock.set("2025-03-04T05:06:07.890Z".parse().unwrap());
+    let xml = php_package(
+        ADMIN,
+        "createGroup",
+        "<Group><Name>Night Shift</Name><GroupID>G-5050</GroupID><Status>Active</Status>\
+         <Description>Works &amp; sleeps</Description><HomeGroupMessage/><NotificationEmails>\
+         <NotificationEmail>lead@example.com</NotificationEmail></NotificationEmails>\
+         <UserHelpOverrideDefault>0</UserHelpOverrideDefault><Users/><LearningModules/></Group>",
+    );
+    let text = php_success(&app, &xml, "createGroup").await;
+    assert_golden("smarteru/php_create_group.xml", &text);
+    let get = php_query_package(
+        ADMIN,
+        "getGroup",
+        "<Group><GroupID>G-5050</GroupID></Group>",
+    );
+    assert_golden(
+        "smarteru/php_create_group_then_get_group.xml",
+        &php_success(&app, &get, "getGroup").await,
+    );
+    let add = php_package(
+        ADMIN,
+        "updateGroup",
+        "<Group><Identifier><Name>Night Shift</Name></Identifier><Users><User>\
+         <Email>learner.two@example.com</Email><UserAction>Add</UserAction><HomeGroup>0</HomeGroup>\
+         <Permissions/></User></Users><LearningModules/><SubscriptionVariants/></Group>",
+    );
+    php_success(&app, &add, "updateGroup").await;
+    let groups = groups_of(&app, "learner.two@example.com").await;
+    assert!(
+        groups.contains("<Name><![CDATA[Night Shift]]></Name><Identifier><![CDATA[G-5050]]></Identifier><IsHomeGroup>No</IsHomeGroup>"),
+        "{groups}"
+    );
+    let list = php_query_package(ADMIN, "listGroups", "<Group><Filters/></Group>");
+    assert!(php_success(&app, &list, "listGroups")
+        .await
+        .contains("<Name><![CDATA[Night Shift]]></Name><GroupID><![CDATA[G-5050]]></GroupID>"));
+}

@@ -103,6 +103,16 @@ impl Binary {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What it logged since the banner (or the last call), without waiting.
+    pub fn logged(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
     /// SIGTERM, then the exit status and what it logged after the banner.
     pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();

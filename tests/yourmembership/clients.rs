@@ -619,3 +619,121 @@ async fn servicestack_cookie_jar_client_reuses_the_ss_id_cookie_of_the_login() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.header("set-cookie").is_none());
 }
+
+/// What `json.dumps` makes of OWASP PageCreator's `CreateGroup` dictionary: its 16 keys in
+/// insertion order, `TypeID` a number, `GroupCode` the name lower-cased with `_` for spaces.
+const OWASP_CREATE_GROUP_BODY: &str = concat!(
+    r#"{"TypeID": 3, "Name": "OWASP Rust Project", "ShortDescription": "Memory-safe tools", "#,
+    r#""WelcomeContent": "<h1>Welcome</h1>\n<p>Join the <em>Rust</em> project &amp; help.</p>", "#,
+    r#""GroupCode": "owasp_rust_project", "Active": false, "Hidden": false, "Accessibility": 2, "#,
+    r#""Membership": 0, "Messaging": 2, "SendNewsletter": false, "EnableFeed": true, "#,
+    r#""AdminCanExportMembers": false, "PhotoApproval": true, "EmailOptionsAdmin": 2, "#,
+    r#""EmailOptionsMember": 2}"#
+);
+
+// OWASP/PageCreator, owasp_ym.py: `CreateGroup()` POSTs `json.dumps(data)` with its 16 fields
+// to `/Ams/:ClientID/Groups` with the JSON headers and `x-ss-id`, and returns the decoded body
+// when `r.ok`; `SetGroupActive()` (HEAD b87f2702) PUTs `{"GroupID": id, "Active": bool}`.
+#[tokio::test]
+async fn owasp_page_creator_creates_a_group_then_sets_it_active() {
+    let (app, _) = app().await;
+    let session = session_of(&owasp_login(&app).await);
+    let headers = owasp_headers(Some(&session));
+    let r = send(
+        &app,
+        raw(
+            "POST",
+            "/Ams/40001/Groups",
+            &headers,
+            OWASP_CREATE_GROUP_BODY,
+        ),
+    )
+    .await;
+    check(
+        &r,
+        StatusCode::OK,
+        JSON,
+        Some("groups-response.schema.json"),
+        "clients/owasp_create_group.json",
+    );
+    let id = r.json()["GroupID"].as_i64().unwrap();
+    assert_eq!(id, 32);
+    let put = format!(r#"{{"GroupID": {id}, "Active": true}}"#);
+    let r = send(&app, raw("PUT", "/Ams/40001/Groups", &headers, &put)).await;
+    check(
+        &r,
+        StatusCode::OK,
+        JSON,
+        Some("groups-response.schema.json"),
+        "clients/owasp_set_group_active.json",
+    );
+    // The catalogue lists the new group under its type, and the state keeps every setting.
+    let r = send(&app, raw("GET", "/Ams/40001/Groups", &headers, "")).await;
+    let listed = r.json()["GroupTypeList"][2]["Groups"].clone();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["Id"] == id && g["Name"] == "OWASP Rust Project"),
+        "{listed}"
+    );
+    let state = send(&app, get("/_mock/state")).await.json();
+    let group = state["yourmembership"]["clients"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == id)
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        group,
+        json!({"id": 32, "code": "owasp_rust_project", "name": "OWASP Rust Project", "type_id": 3,
+               "join_option": "CanJoin", "active": true, "hidden": false, "accessibility": 2,
+               "membership": 0, "messaging": 2, "send_newsletter": false, "enable_feed": true,
+               "admin_can_export_members": false, "photo_approval": true,
+               "email_options_admin": 2, "email_options_member": 2,
+               "short_description": "Memory-safe tools",
+               "welcome_content": "<h1>Welcome</h1>\n<p>Join the <em>Rust</em> project &amp; help.</p>"})
+    );
+}
+
+// OWASP/PageCreator, owasp_ym.py: when a write is refused, `CreateGroup()` json-decodes the body
+// and raises `OWASPYMSessionTimeoutException` when `ResponseStatus.Message` contains "timeout".
+// An expired session must say so; an unknown one is the plain 401.
+#[tokio::test]
+async fn owasp_page_creator_tells_a_session_timeout_from_the_message() {
+    let (app, state) = app().await;
+    let session = session_of(&owasp_login(&app).await);
+    state.clock.advance(chrono::Duration::minutes(16));
+    let timed_out = |r: &Resp| {
+        let body = r.json();
+        body["ResponseStatus"]["Message"]
+            .as_str()
+            .is_some_and(|m| m.to_lowercase().contains("timeout"))
+    };
+    let r = send(
+        &app,
+        raw(
+            "POST",
+            "/Ams/40001/Groups",
+            &owasp_headers(Some(&session)),
+            OWASP_CREATE_GROUP_BODY,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(timed_out(&r), "{}", r.text());
+    let r = send(
+        &app,
+        raw(
+            "POST",
+            "/Ams/40001/Groups",
+            &owasp_headers(Some("never-issued-session")),
+            OWASP_CREATE_GROUP_BODY,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(!timed_out(&r), "{}", r.text());
+}

@@ -278,3 +278,111 @@ async fn a_hostile_session_header_is_just_not_authenticated() {
         assert_servicestack_error(&r, StatusCode::UNAUTHORIZED, "Unauthorized");
     }
 }
+
+#[tokio::test]
+async fn hostile_catalogue_writes_are_ordinary_refusals_and_stored_text_stays_text() {
+    let (app, _) = app().await;
+    let s = admin(&app).await;
+    let groups = "/Ams/40001/Groups";
+    let post = |body: Value| send(&app, with_session("POST", groups, &s, Some(body)));
+    let valid = json!({"TypeID": 1, "Name": "X", "GroupCode": "X"});
+    // Wrong types in every field of the Groups DTO name the field.
+    let fields = [
+        ("GroupID", false),
+        ("GroupCode", true),
+        ("TypeID", false),
+        ("Name", true),
+        ("Active", false),
+        ("Hidden", false),
+        ("Accessibility", false),
+        ("Membership", false),
+        ("Messaging", false),
+        ("SendNewsletter", false),
+        ("EnableFeed", false),
+        ("AdminCanExportMembers", false),
+        ("PhotoApproval", false),
+        ("EmailOptionsAdmin", false),
+        ("EmailOptionsMember", false),
+        ("ShortDescription", true),
+        ("WelcomeContent", true),
+        ("Device", false),
+    ];
+    for (field, is_string) in fields {
+        for wrong in [json!({"nested": true}), json!([1, 2]), json!("not-a-value")] {
+            if is_string && wrong.is_string() {
+                continue;
+            }
+            let mut body = valid.clone();
+            body[field] = wrong.clone();
+            let r = post(body).await;
+            assert_servicestack_error(&r, StatusCode::BAD_REQUEST, "SerializationException");
+            assert_eq!(
+                r.json()["ResponseStatus"]["Errors"][0]["FieldName"],
+                field,
+                "{field} = {wrong}"
+            );
+        }
+    }
+    // Out-of-range numbers, negative and unknown ids, over-long texts.
+    let r = post(json!({"TypeID": 99999999999i64, "Name": "X", "GroupCode": "X"})).await;
+    assert_servicestack_error(&r, StatusCode::BAD_REQUEST, "SerializationException");
+    let r = post(json!({"TypeID": -1, "Name": "X", "GroupCode": "X"})).await;
+    assert_servicestack_error(&r, StatusCode::NOT_FOUND, "NotFound");
+    let r =
+        post(json!({"TypeID": 1, "Name": "X", "GroupCode": "X", "Messaging": 2147483647})).await;
+    assert_servicestack_error(&r, StatusCode::BAD_REQUEST, "ArgumentException");
+    let r = post(json!({"TypeID": 1, "Name": "X", "GroupCode": "X",
+                        "WelcomeContent": "x".repeat(100_001)}))
+    .await;
+    assert_servicestack_error(&r, StatusCode::BAD_REQUEST, "ArgumentException");
+    assert_eq!(
+        r.json()["ResponseStatus"]["Errors"][0]["FieldName"],
+        "WelcomeContent"
+    );
+    let r = send(
+        &app,
+        with_session(
+            "PUT",
+            groups,
+            &s,
+            Some(json!({"GroupID": -10, "Name": "X"})),
+        ),
+    )
+    .await;
+    assert_servicestack_error(&r, StatusCode::NOT_FOUND, "NotFound");
+    // SQL and markup are plain text, stored and answered as given, in every format.
+    let evil = "x' OR '1'='1\"; DROP TABLE ym_group; -- <b>&amp;</b> \u{1}";
+    let r =
+        post(json!({"TypeID": 1, "Name": evil, "GroupCode": evil, "WelcomeContent": evil})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["Name"], evil);
+    let r = get_as(&app, &format!("{groups}.xml"), &s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = r.text();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not XML ({e}): {text}"),
+        }
+    }
+    let r = get_as(&app, groups, &s).await;
+    assert_eq!(group_names(&r).len(), 7);
+    // Nested and malformed JSON bodies.
+    let deep = format!(
+        "{{\"Name\":{}1{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let r = send(
+        &app,
+        Request::post(groups)
+            .header("X-SS-ID", &s)
+            .header("content-type", "application/json")
+            .body(Body::from(deep))
+            .unwrap(),
+    )
+    .await;
+    assert_servicestack_error(&r, StatusCode::BAD_REQUEST, "SerializationException");
+}

@@ -2,7 +2,9 @@
 
 use rusqlite::{params, Connection, Transaction};
 
-use crate::seed::{Client, GroupType, Member, MemberGroup, YmGroup, YourMembershipSeed};
+use crate::seed::{
+    Client, GroupSettings, GroupType, Member, MemberGroup, YmGroup, YourMembershipSeed,
+};
 
 use super::ApplyError;
 
@@ -21,17 +23,35 @@ pub fn apply_seed(tx: &Transaction<'_>, ym: &YourMembershipSeed) -> Result<(), A
             insert_type.execute(params![c.client_id, t.id, t.name, t.sort_index])?;
         }
         let mut insert_group = tx.prepare_cached(
-            "INSERT INTO ym_group (client_id, id, code, name, type_id, join_option) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO ym_group (client_id, id, code, name, type_id, join_option, active, \
+             hidden, accessibility, membership, messaging, send_newsletter, enable_feed, \
+             admin_can_export_members, photo_approval, email_options_admin, \
+             email_options_member, short_description, welcome_content) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+             ?18, ?19)",
         )?;
         for g in &c.groups {
+            let s = &g.settings;
             insert_group.execute(params![
                 c.client_id,
                 g.id,
                 g.code,
                 g.name,
                 g.type_id,
-                g.join_option
+                g.join_option,
+                s.active,
+                s.hidden,
+                s.accessibility,
+                s.membership,
+                s.messaging,
+                s.send_newsletter,
+                s.enable_feed,
+                s.admin_can_export_members,
+                s.photo_approval,
+                s.email_options_admin,
+                s.email_options_member,
+                s.short_description,
+                s.welcome_content
             ])?;
         }
         let mut insert_title = tx.prepare_cached(
@@ -100,7 +120,10 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<YourMembershipSeed> {
         "SELECT id, name, sort_index FROM ym_group_type WHERE client_id = ?1 ORDER BY id",
     )?;
     let mut groups_stmt = conn.prepare(
-        "SELECT id, code, name, type_id, join_option FROM ym_group WHERE client_id = ?1 ORDER BY id",
+        "SELECT id, code, name, type_id, join_option, active, hidden, accessibility, membership, \
+         messaging, send_newsletter, enable_feed, admin_can_export_members, photo_approval, \
+         email_options_admin, email_options_member, short_description, welcome_content \
+         FROM ym_group WHERE client_id = ?1 ORDER BY id",
     )?;
     let mut titles_stmt =
         conn.prepare("SELECT title FROM ym_rep_title WHERE client_id = ?1 ORDER BY title")?;
@@ -131,6 +154,21 @@ pub fn dump_seed(conn: &Connection) -> rusqlite::Result<YourMembershipSeed> {
                     name: r.get(2)?,
                     type_id: r.get(3)?,
                     join_option: r.get(4)?,
+                    settings: GroupSettings {
+                        active: r.get(5)?,
+                        hidden: r.get(6)?,
+                        accessibility: r.get(7)?,
+                        membership: r.get(8)?,
+                        messaging: r.get(9)?,
+                        send_newsletter: r.get(10)?,
+                        enable_feed: r.get(11)?,
+                        admin_can_export_members: r.get(12)?,
+                        photo_approval: r.get(13)?,
+                        email_options_admin: r.get(14)?,
+                        email_options_member: r.get(15)?,
+                        short_description: r.get(16)?,
+                        welcome_content: r.get(17)?,
+                    },
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
