@@ -717,3 +717,203 @@ async fn a_feed_resumes_after_the_last_event_it_saw() {
     let entry: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(entry["id"], 3);
 }
+
+// ---------------------------------------------------------------- with a control token
+
+const TOKEN: &str = "s3cret-token";
+
+/// The demo state with `--control-token`.
+pub async fn state_with_token() -> membermock::AppState {
+    let (store, _) = membermock::store::Store::open(None).unwrap();
+    let options = membermock::config::Options {
+        control: membermock::config::ControlOptions {
+            token: Some(membermock::config::ControlToken::new(TOKEN).unwrap()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    membermock::AppState::new(store, membermock::seed::Seed::demo(), true, options, None)
+        .await
+        .unwrap()
+}
+
+fn with_headers(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
+    let mut req = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+/// The `name=value` of a `Set-Cookie`.
+fn cookie_pair(r: &Resp) -> String {
+    r.header("set-cookie")
+        .unwrap_or_else(|| panic!("no cookie: {:?}", r.headers))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn with_a_token_the_page_loads_and_asks_and_its_cookie_stands_in_for_the_token() {
+    let app = membermock::app(state_with_token().await);
+    let host = [("host", "localhost:8080")];
+    // The page and its assets hold nothing secret: they load, so that the page can ask.
+    for path in ["/_mock/ui", "/_mock/ui/app.js", "/_mock/ui/app.css"] {
+        let r = send(&app, with_headers("GET", path, &host, "")).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+    }
+    // Its data does not.
+    for path in [
+        "/_mock/ui/tenants",
+        "/_mock/ui/pulse",
+        "/_mock/ui/events",
+        "/_mock/ui/people?api=luminate&tenant=demo",
+    ] {
+        let r = send(&app, with_headers("GET", path, &host, "")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+
+    // A wrong token gets no cookie; the right one a cookie that is not the token.
+    let login = |token: &str| {
+        with_headers(
+            "POST",
+            "/_mock/ui/session",
+            &[
+                ("host", "localhost:8080"),
+                ("content-type", "application/json"),
+            ],
+            &json!({ "token": token }).to_string(),
+        )
+    };
+    let wrong = send(&app, login("s3cret-tokeN")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.json()["path"], "token");
+    assert!(wrong.header("set-cookie").is_none());
+    let right = send(&app, login(TOKEN)).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.text());
+    let set = right.header("set-cookie").unwrap().to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/_mock"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    assert!(!set.contains(TOKEN), "{set}");
+    let cookie = cookie_pair(&right);
+
+    // Reads with the cookie, as the page and its EventSource make them.
+    for path in ["/_mock/ui/tenants", "/_mock/ui/pulse", "/_mock/requests"] {
+        let r = send(
+            &app,
+            with_headers(
+                "GET",
+                path,
+                &[("host", "localhost:8080"), ("cookie", &cookie)],
+                "",
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+    }
+
+    // Writes with the cookie only from the mock's own pages.
+    let fault = json!({"api": "luminate", "effect": {"latency_ms": 1}}).to_string();
+    let write = |origin: Option<&'static str>| {
+        let mut headers = vec![
+            ("host", "localhost:8080"),
+            ("content-type", "application/json"),
+            ("cookie", cookie.as_str()),
+        ];
+        if let Some(origin) = origin {
+            headers.push(("origin", origin));
+        }
+        with_headers("POST", "/_mock/faults", &headers, &fault)
+    };
+    // No Origin (not a browser's fetch), or another page on localhost (same site, other port).
+    for origin in [None, Some("http://localhost:3000")] {
+        let r = send(&app, write(origin)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{origin:?}: {}",
+            r.text()
+        );
+    }
+    let r = send(&app, write(Some("http://localhost:8080"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+
+    // A forged cookie is nothing.
+    let forged = format!("membermock_ui={}", "0".repeat(64));
+    let r = send(
+        &app,
+        with_headers(
+            "GET",
+            "/_mock/ui/tenants",
+            &[("host", "localhost:8080"), ("cookie", &forged)],
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // The bearer token still works, and forgetting the session clears the cookie.
+    let auth = format!("Bearer {TOKEN}");
+    let r = send(
+        &app,
+        with_headers(
+            "GET",
+            "/_mock/ui/tenants",
+            &[("host", "localhost:8080"), ("authorization", &auth)],
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = send(&app, with_headers("DELETE", "/_mock/ui/session", &host, "")).await;
+    assert!(r.header("set-cookie").unwrap().contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_token_in_the_address_is_exchanged_for_the_cookie_and_leaves_the_address() {
+    let app = membermock::app(state_with_token().await);
+    let r = send(
+        &app,
+        with_headers(
+            "GET",
+            &format!("/_mock/ui?token={TOKEN}"),
+            &[("host", "127.0.0.1:8080")],
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.header("location"), Some("/_mock/ui"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    let cookie = cookie_pair(&r);
+    let data = send(
+        &app,
+        with_headers(
+            "GET",
+            "/_mock/ui/tenants",
+            &[("host", "127.0.0.1:8080"), ("cookie", &cookie)],
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(data.status, StatusCode::OK);
+    let wrong = send(&app, with_headers("GET", "/_mock/ui?token=nope", &[], "")).await;
+    assert_eq!(wrong.status, StatusCode::SEE_OTHER);
+    assert!(wrong.header("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn without_a_token_the_page_never_needs_one() {
+    let (app, _) = demo().await;
+    let r = send(
+        &app,
+        post_json("/_mock/ui/session", &json!({"token": "anything"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["token_required"], false);
+    assert!(r.header("set-cookie").is_none());
+}

@@ -347,3 +347,72 @@ async fn a_person_watches_calls_arrive_changes_a_membership_and_injects_a_fault(
     server.stop().await;
     eprintln!("screenshots in {}", dir.display());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_control_token_the_page_asks_for_it_once_then_reads_and_writes() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let dir = screenshot_dir();
+    let state = super::state_with_token().await;
+    let server = common::net::start(state.clone(), false).await;
+    let addr = server.http;
+    browser.window_size(1440, 1000).await;
+
+    browser.goto(&format!("http://{addr}/_mock/ui")).await;
+    wait(
+        &browser,
+        "the dialog asking for the token",
+        "document.querySelector('#login').open",
+    )
+    .await;
+    browser.screenshot(&dir, "token-1-asked").await;
+    browser.type_into("#login-token", "not-the-token").await;
+    browser.click("#login-form button[type=submit]").await;
+    wait(
+        &browser,
+        "the refusal of a wrong token",
+        "!document.querySelector('#login-error').hidden",
+    )
+    .await;
+    browser.clear("#login-token").await;
+    browser.type_into("#login-token", super::TOKEN).await;
+    browser.click("#login-form button[type=submit]").await;
+    wait(
+        &browser,
+        "a ready page",
+        "document.body.dataset.ready === 'true'",
+    )
+    .await;
+    wait(
+        &browser,
+        "the live feed connected with the cookie",
+        "document.querySelector('#live').dataset.state === 'live'",
+    )
+    .await;
+    // The cookie is the browser's, not the page's: no script can read it.
+    assert_eq!(
+        browser.execute("return document.cookie;", json!([])).await,
+        ""
+    );
+    let (status, _) = get_user_groups(addr, "1000002").await;
+    assert_eq!(status, 200);
+    wait(
+        &browser,
+        "the call in the live journal",
+        "document.querySelector('#journal tr.call[data-operation=\"getUserGroups\"]')",
+    )
+    .await;
+    // A write with the cookie, from the page itself.
+    browser.click("[data-advance=\"3600\"]").await;
+    wait(
+        &browser,
+        "the clock an hour ahead",
+        "document.querySelector('#clock-mode').textContent === '+60 min'",
+    )
+    .await;
+    assert!(!state.clock.is_real());
+    browser.screenshot(&dir, "token-2-working").await;
+    browser.quit().await;
+    server.stop().await;
+}

@@ -16,6 +16,7 @@
 //!
 //! Everything here sits under `/_mock/`, so every request passes the control plane's checks.
 
+pub mod session;
 mod tenants;
 
 use std::convert::Infallible;
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -59,6 +61,10 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/ui/people", get(people))
         .route("/_mock/ui/pulse", get(pulse))
         .route("/_mock/ui/membership", post(membership))
+        .route(
+            "/_mock/ui/session",
+            post(session::create).delete(session::forget),
+        )
 }
 
 /// What the page may load and do: its own script, style and API, nothing else; no site may
@@ -67,8 +73,16 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
 
-async fn page(headers: HeaderMap) -> Response {
-    let mut response = asset(&headers, INDEX_HTML, "text/html; charset=utf-8");
+async fn page(State(state): State<AppState>, parts: Parts) -> Response {
+    let token = parts.uri.query().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "token")
+            .map(|(_, value)| value.into_owned())
+    });
+    if let Some(token) = token {
+        return session::exchange_in_url(&state, &parts, &token);
+    }
+    let mut response = asset(&parts.headers, INDEX_HTML, "text/html; charset=utf-8");
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,

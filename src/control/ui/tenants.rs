@@ -45,6 +45,9 @@ pub struct GroupOf {
     pub id: String,
     pub name: String,
     pub notes: Vec<String>,
+    /// Whether the person is a member (what `POST /_mock/ui/membership` adds and removes): a
+    /// YM relationship may hold only an admin or representative role.
+    pub member: bool,
 }
 
 /// A group of the tenant's catalogue (what a membership can be added to).
@@ -131,6 +134,7 @@ fn groups_of(conn: &Connection, tenant: &Tenant, person: &str) -> rusqlite::Resu
                     id: g.id.to_string(),
                     name: g.label,
                     notes: Vec::new(),
+                    member: true,
                 })
                 .collect()
         }
@@ -146,6 +150,7 @@ fn groups_of(conn: &Connection, tenant: &Tenant, person: &str) -> rusqlite::Resu
                     id: m.group_id,
                     name: m.name,
                     notes,
+                    member: true,
                 }
             })
             .collect(),
@@ -171,6 +176,7 @@ fn groups_of(conn: &Connection, tenant: &Tenant, person: &str) -> rusqlite::Resu
                         id: g.group_id.to_string(),
                         name: g.name,
                         notes,
+                        member: g.is_member,
                     }
                 })
                 .collect()

@@ -289,7 +289,7 @@
   }
 
   function personRow(sel, p) {
-    const theirs = new Set(p.groups.map((g) => g.id));
+    const theirs = new Set(p.groups.filter((g) => g.member).map((g) => g.id));
     const choices = ui.catalogue.filter((g) => !theirs.has(g.id));
     const select = h('select', { 'aria-label': `group to add ${p.name || p.id} to` },
       h('option', { value: '' }, '+ add to group…'),
@@ -307,13 +307,13 @@
         p.groups.map((g) => h('span', { class: 'chip', dataset: { group: g.id } },
           g.name,
           g.notes.length ? h('small', {}, ` ${g.notes.join(', ')}`) : null,
-          h('button', {
+          g.member ? h('button', {
             type: 'button',
             class: 'remove',
             title: `remove ${p.name || p.id} from ${g.name}`,
             'aria-label': `remove from ${g.name}`,
             onclick: () => changeMembership(sel, p, g.id, false),
-          }, '×'))),
+          }, '×') : h('span', { class: 'spacer' }))),
         choices.length ? select : null));
   }
 
