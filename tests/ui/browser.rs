@@ -416,3 +416,53 @@ async fn with_a_control_token_the_page_asks_for_it_once_then_reads_and_writes() 
     browser.quit().await;
     server.stop().await;
 }
+
+/// How fast the page loads from a running membermock (a release build, say):
+/// `MEMBERMOCK_UI_URL=http://127.0.0.1:8080/_mock/ui cargo test --test ui page_load -- --ignored --nocapture`.
+/// Ten loads; for each, the navigation's `load` event and the moment the page has shown its
+/// data (`membermock-ready`), in milliseconds from the start of the navigation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: needs MEMBERMOCK_UI_URL"]
+async fn page_load() {
+    let url = std::env::var("MEMBERMOCK_UI_URL").expect("MEMBERMOCK_UI_URL");
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser.window_size(1440, 1000).await;
+    let mut loads = Vec::new();
+    let mut readies = Vec::new();
+    for i in 0..11 {
+        browser.goto(&url).await;
+        wait(
+            &browser,
+            "a ready page",
+            "document.body.dataset.ready === 'true'",
+        )
+        .await;
+        let t = browser
+            .execute(
+                "const n = performance.getEntriesByType('navigation')[0]; \
+                 return [n.loadEventEnd - n.startTime, \
+                         performance.getEntriesByName('membermock-ready')[0].startTime];",
+                json!([]),
+            )
+            .await;
+        // The first load fills the browser's cache and connections: not counted.
+        if i > 0 {
+            loads.push(t[0].as_f64().unwrap());
+            readies.push(t[1].as_f64().unwrap());
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "page load: load event median {:.1} ms (max {:.1}), data shown median {:.1} ms (max {:.1})",
+        median(&mut loads),
+        loads.last().unwrap(),
+        median(&mut readies),
+        readies.last().unwrap()
+    );
+    browser.quit().await;
+}
