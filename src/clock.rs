@@ -127,6 +127,14 @@ impl Clock {
         *self.mode.write().unwrap_or_else(|e| e.into_inner()) = Mode::Offset(Duration::zero());
     }
 
+    /// Whether the clock stands still (set with `{"now":..}` and not made real since).
+    pub fn is_frozen(&self) -> bool {
+        matches!(
+            *self.mode.read().unwrap_or_else(|e| e.into_inner()),
+            Mode::Fixed(_)
+        )
+    }
+
     pub fn is_real(&self) -> bool {
         *self.mode.read().unwrap_or_else(|e| e.into_inner()) == Mode::Offset(Duration::zero())
     }

@@ -175,6 +175,17 @@ impl ControlToken {
         use subtle::ConstantTimeEq;
         self.0.as_bytes().ct_eq(presented).into()
     }
+
+    /// A value derived from the token for one `purpose` (hex SHA-256 of both): what the
+    /// dashboard's cookie carries instead of the token itself.
+    pub fn derive(&self, purpose: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(purpose.as_bytes());
+        hash.update([0]);
+        hash.update(self.0.as_bytes());
+        hex::encode(hash.finalize())
+    }
 }
 
 impl std::fmt::Debug for ControlToken {

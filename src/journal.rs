@@ -5,11 +5,20 @@
 //! Recording costs one allocation: the pipeline hands the call's facts and a writer of its
 //! parameters to [`Journal::record`], which encodes everything variable-length (verb, path,
 //! tenant, operation, vendor code, parameters) into one compact byte string. Secrets are masked
-//! and long values cut **while** they are written, so a secret never reaches the journal's
-//! memory and nothing is copied twice. Entries are decoded only when the journal is read.
+//! and long values cut **while** they are written, so a secret in a parameter never reaches
+//! the journal's memory and nothing is copied twice. Entries are decoded only when the journal
+//! is read.
+//!
+//! The start of each answer's body is kept too (the dashboard shows it). **[choice: answers
+//! are masked when read]** It is copied as the vendor sent it, and its secrets (a login's
+//! token, a session id) are masked by the one accessor that reads it, [`Entry::answer`]:
+//! finding them means scanning the text, which would cost a vendor call about 6% more
+//! instructions if done while recording, and those same tokens sit in the store's session
+//! tables anyway. No route shows an answer any other way.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -18,6 +27,9 @@ use serde::Serialize;
 
 use crate::faults::Fired;
 use crate::vendor::Api;
+
+mod answer;
+pub use answer::{is_answer_secret, mask as mask_answer};
 
 /// What replaces a secret value in the journal.
 pub const MASK: &str = "****";
@@ -35,6 +47,12 @@ pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// Marks a value the journal cut.
 pub const TRUNCATED: &str = "…[truncated, ";
+
+/// **[choice]** Most bytes of an answer body kept per entry (the dashboard shows them, as does
+/// `GET /_mock/requests/{id}`): the start of the body, with its full length. 4 KiB holds every
+/// answer a membership lookup gives; a long list is cut, and 10,000 entries of it stay within
+/// the journal's byte bound.
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024;
 
 /// Parameter names (compared case-insensitively, `-` and `_` ignored) whose values are secrets.
 const SECRET_NAMES: &[&str] = &[
@@ -61,11 +79,16 @@ const SECRET_NAMES: &[&str] = &[
 /// Whether a parameter of this name carries a secret. A dotted name (`User.Info.Password`, as
 /// the SmarterU package is journaled) is judged by its last segment, at any depth.
 pub fn is_secret(name: &str) -> bool {
-    let leaf = name.rsplit('.').next().unwrap_or(name);
+    is_secret_name(name.as_bytes())
+}
+
+/// [`is_secret`] on the bytes of a name.
+fn is_secret_name(name: &[u8]) -> bool {
+    let leaf = name.rsplit(|b| *b == b'.').next().unwrap_or(name);
     // The name lower-cased without `-` and `_`, on the stack; no secret name is longer.
     let mut norm = [0u8; 24];
     let mut len = 0;
-    for b in leaf.bytes().filter(|b| *b != b'-' && *b != b'_') {
+    for b in leaf.iter().copied().filter(|b| *b != b'-' && *b != b'_') {
         if len == norm.len() {
             return false;
         }
@@ -120,6 +143,31 @@ pub struct Record<'a> {
     pub vendor_code: Option<&'a str>,
     pub fault: Option<Fired>,
     pub duration_ms: f64,
+    /// The answer's body, when the pipeline could read it without waiting.
+    pub answer: Option<Answer<'a>>,
+}
+
+/// A call's answer as the pipeline hands it over: the journal keeps the start of the body
+/// ([`MAX_ANSWER_BYTES`]), masked when read ([`Entry::answer`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+    /// Read back from an entry: the whole body's length and the bytes kept.
+    whole: u32,
+    kept: u32,
+}
+
+impl<'a> Answer<'a> {
+    /// The answer of a call, for [`Record::answer`].
+    pub fn new(content_type: Option<&'a str>, body: &'a [u8]) -> Answer<'a> {
+        Answer {
+            content_type,
+            body,
+            whole: 0,
+            kept: 0,
+        }
+    }
 }
 
 /// Where a vendor writes a call's parameters for the journal: masked and bounded as they go.
@@ -186,11 +234,39 @@ fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+/// The answer's part of an entry: its content type and whole length, then (when there is an
+/// answer) the start of its body as sent, and how many bytes of the body that start covers.
+/// Every vendor answers UTF-8 text (it renders from a `String`), so the bytes are copied as
+/// they are and checked only when read: a body that is not UTF-8 reads as no answer.
+fn put_answer(buf: &mut Vec<u8>, answer: Option<Answer<'_>>) {
+    let Some(a) = answer else {
+        put_opt(buf, None);
+        buf.extend_from_slice(&0u32.to_le_bytes());
+        put_opt(buf, None);
+        return;
+    };
+    put_opt(buf, a.content_type);
+    let whole = u32::try_from(a.body.len()).unwrap_or(u32::MAX);
+    buf.extend_from_slice(&whole.to_le_bytes());
+    let mut end = a.body.len().min(MAX_ANSWER_BYTES);
+    if end < a.body.len() {
+        // Cut before a character that does not fit whole.
+        while end > 0 && a.body[end] & 0xC0 == 0x80 {
+            end -= 1;
+        }
+    }
+    let start = &a.body[..end];
+    buf.extend_from_slice(&(start.len() as u32).to_le_bytes());
+    buf.extend_from_slice(start);
+    buf.extend_from_slice(&(start.len() as u32).to_le_bytes());
+}
+
 /// Reads back what [`put`] wrote.
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn opt(&mut self) -> Option<&'a str> {
+    /// What [`put_opt`] wrote, as bytes.
+    fn bytes(&mut self) -> Option<&'a [u8]> {
         let (len, rest) = self.0.split_at_checked(4)?;
         let len = u32::from_le_bytes(len.try_into().ok()?);
         if len == u32::MAX {
@@ -199,12 +275,26 @@ impl<'a> Reader<'a> {
         }
         let (s, rest) = rest.split_at_checked(len as usize)?;
         self.0 = rest;
-        // Only whole `&str`s are written, so this holds.
-        std::str::from_utf8(s).ok()
+        Some(s)
+    }
+
+    fn opt(&mut self) -> Option<&'a str> {
+        // Only whole `&str`s are written with `put`, so this holds.
+        std::str::from_utf8(self.bytes()?).ok()
     }
 
     fn text(&mut self) -> &'a str {
         self.opt().unwrap_or_default()
+    }
+
+    fn u32(&mut self) -> u32 {
+        match self.0.split_at_checked(4) {
+            Some((n, rest)) => {
+                self.0 = rest;
+                u32::from_le_bytes(n.try_into().unwrap_or_default())
+            }
+            None => 0,
+        }
     }
 }
 
@@ -234,7 +324,21 @@ pub struct View<'a> {
     pub tenant: Option<&'a str>,
     pub operation: &'a str,
     pub vendor_code: Option<&'a str>,
+    /// The start of the answer's body as sent: read it masked, with [`Entry::answer`].
+    answer: Option<Answer<'a>>,
     params: Reader<'a>,
+}
+
+/// The part of an answer an entry keeps, as [`Entry::answer`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeptAnswer<'a> {
+    pub content_type: Option<&'a str>,
+    /// The body's start, secrets masked ([`mask_answer`]).
+    pub body: String,
+    /// The whole body's length in bytes.
+    pub bytes: u32,
+    /// Whether `body` is only the start of it.
+    pub truncated: bool,
 }
 
 impl Entry {
@@ -246,6 +350,16 @@ impl Entry {
             tenant: r.opt(),
             operation: r.text(),
             vendor_code: r.opt(),
+            answer: {
+                let content_type = r.opt();
+                let bytes = r.u32();
+                r.bytes().map(|body| Answer {
+                    content_type,
+                    body,
+                    whole: bytes,
+                    kept: r.u32(),
+                })
+            },
             params: r,
         }
     }
@@ -311,6 +425,30 @@ impl Serialize for Entry {
     }
 }
 
+impl Entry {
+    /// The entry as `GET /_mock/requests` lists it, plus the start of its answer (`answer`:
+    /// content type, body with secrets masked, whole length, whether cut; `null` when the
+    /// answer was not kept): `GET /_mock/requests/{id}`.
+    pub fn detail(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        value["answer"] = serde_json::to_value(self.answer()).unwrap_or_default();
+        value
+    }
+
+    /// The start of the call's answer with its secrets masked, when it was kept: the only way
+    /// an answer leaves the journal.
+    pub fn answer(&self) -> Option<KeptAnswer<'_>> {
+        let a = self.view().answer?;
+        let text = std::str::from_utf8(a.body).ok()?;
+        Some(KeptAnswer {
+            content_type: a.content_type,
+            body: answer::mask(a.content_type, text),
+            bytes: a.whole,
+            truncated: a.kept < a.whole,
+        })
+    }
+}
+
 #[derive(Default)]
 struct Ring {
     entries: VecDeque<Entry>,
@@ -323,6 +461,67 @@ pub struct Journal {
     limit: usize,
     max_bytes: usize,
     ring: Arc<Mutex<Ring>>,
+    live: Arc<Live>,
+}
+
+/// What a live feed ([`Journal::subscribe`]) waits on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tip {
+    /// The id of the newest entry recorded while someone watched.
+    pub newest: u64,
+    /// How often the journal was cleared (`DELETE /_mock/requests`, `reset`).
+    pub clears: u64,
+    /// The server is stopping: feeds end, so that shutdown need not wait for them.
+    pub closed: bool,
+}
+
+/// Live feeds of the journal. Recording pays one relaxed atomic load while nobody watches;
+/// only with a watcher does it touch the channel.
+struct Live {
+    watchers: AtomicUsize,
+    tip: tokio::sync::watch::Sender<Tip>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            watchers: AtomicUsize::new(0),
+            tip: tokio::sync::watch::Sender::new(Tip::default()),
+        }
+    }
+}
+
+/// One live feed of the journal: [`Subscription::changed`] wakes when entries were recorded
+/// or the journal was cleared; read what is new with [`Journal::newer_than`]. Dropping it stops
+/// the notifications it cost.
+pub struct Subscription {
+    rx: tokio::sync::watch::Receiver<Tip>,
+    live: Arc<Live>,
+}
+
+impl Subscription {
+    /// The tip now.
+    pub fn tip(&self) -> Tip {
+        *self.rx.borrow()
+    }
+
+    /// Wait until the tip moves; the new tip.
+    pub async fn changed(&mut self) -> Tip {
+        if self.rx.changed().await.is_err() {
+            // The journal is gone: as good as closed.
+            return Tip {
+                closed: true,
+                ..self.tip()
+            };
+        }
+        *self.rx.borrow_and_update()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.live.watchers.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Filters of `GET /_mock/requests`.
@@ -421,6 +620,7 @@ impl Journal {
             limit,
             max_bytes,
             ring: Arc::new(Mutex::new(Ring::default())),
+            live: Arc::default(),
         }
     }
 
@@ -451,6 +651,7 @@ impl Journal {
             put_opt(&mut buf, r.tenant);
             put(&mut buf, r.operation);
             put_opt(&mut buf, r.vendor_code);
+            put_answer(&mut buf, r.answer);
             let start = buf.len();
             let mut sink = Params {
                 buf: &mut buf,
@@ -472,8 +673,9 @@ impl Journal {
         });
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         ring.next_id += 1;
+        let id = ring.next_id;
         let entry = Entry {
-            id: ring.next_id,
+            id,
             at: r.at,
             api: r.api,
             status: r.status,
@@ -500,12 +702,59 @@ impl Journal {
                 None => break,
             }
         }
+        drop(ring);
+        // A subscriber counts itself before it reads the ring (under the lock): either it
+        // reads this entry, or this load sees it.
+        if self.live.watchers.load(Ordering::Relaxed) > 0 {
+            self.live
+                .tip
+                .send_modify(|tip| tip.newest = tip.newest.max(id));
+        }
     }
 
     pub fn clear(&self) {
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         ring.entries.clear();
         ring.bytes = 0;
+        drop(ring);
+        self.live.tip.send_modify(|tip| tip.clears += 1);
+    }
+
+    /// Follow the journal as it grows (the dashboard's live view). Subscribe first, then read
+    /// what is already there: nothing recorded in between is missed.
+    pub fn subscribe(&self) -> Subscription {
+        self.live.watchers.fetch_add(1, Ordering::Relaxed);
+        let mut rx = self.live.tip.subscribe();
+        rx.mark_unchanged();
+        Subscription {
+            rx,
+            live: self.live.clone(),
+        }
+    }
+
+    /// End every live feed: the server is stopping.
+    pub fn close_feeds(&self) {
+        self.live.tip.send_modify(|tip| tip.closed = true);
+    }
+
+    /// Entries with an id above `after`, oldest first: at most the newest `max` of them, and
+    /// how many newer-than-`after` entries that left out.
+    pub fn newer_than(&self, after: u64, max: usize) -> (Vec<Entry>, usize) {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let newer = ring.entries.iter().rev().take_while(|e| e.id > after);
+        let mut out: Vec<Entry> = newer.clone().take(max).cloned().collect();
+        let left_out = newer.count() - out.len();
+        out.reverse();
+        (out, left_out)
+    }
+
+    /// The entry with this id, while the ring keeps it.
+    pub fn get(&self, id: u64) -> Option<Entry> {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let first = ring.entries.front()?.id;
+        // Ids are consecutive within the ring (only whole prefixes are dropped or cleared).
+        let at = usize::try_from(id.checked_sub(first)?).ok()?;
+        ring.entries.get(at).filter(|e| e.id == id).cloned()
     }
 
     pub fn len(&self) -> usize {
@@ -616,6 +865,7 @@ mod tests {
                 vendor_code: None,
                 fault: None,
                 duration_ms: 0.1,
+                answer: None,
             },
             |p| {
                 for (k, v) in params {
@@ -709,6 +959,97 @@ mod tests {
         assert_eq!(*name, "…");
         assert!(note.ends_with("more parameters not kept"), "{note}");
         assert!(e.blob.len() <= MAX_PARAM_BYTES + 200);
+    }
+
+    #[test]
+    fn newer_entries_and_one_entry_are_found_by_id() {
+        let j = Journal::new(5);
+        for i in 0..8 {
+            record(&j, &format!("op{i}"), &[]);
+        }
+        // The ring keeps ids 4..=8.
+        let ids = |v: Vec<Entry>| v.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(ids(j.newer_than(6, 10).0), [7, 8]);
+        let (newest, left_out) = j.newer_than(0, 2);
+        assert_eq!((ids(newest), left_out), (vec![7, 8], 3));
+        assert_eq!(j.get(4).unwrap().view().operation, "op3");
+        assert!(j.get(3).is_none() && j.get(9).is_none());
+        j.clear();
+        assert!(j.get(8).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_subscription_wakes_for_new_entries_and_clears_and_costs_nothing_once_dropped() {
+        let j = Journal::new(10);
+        record(&j, "unwatched", &[]);
+        assert_eq!(j.live.tip.borrow().newest, 0, "nobody watched");
+        let mut sub = j.subscribe();
+        record(&j, "watched", &[]);
+        assert_eq!(sub.changed().await.newest, 2);
+        j.clear();
+        assert_eq!(sub.changed().await.clears, 1);
+        j.close_feeds();
+        assert!(sub.changed().await.closed);
+        drop(sub);
+        assert_eq!(j.live.watchers.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn the_answer_is_kept_masked_and_cut_with_its_length() {
+        let j = Journal::new(10);
+        let body = format!(
+            "{{\"token\":\"s3cret\",\"list\":\"{}\"}}",
+            "x".repeat(MAX_ANSWER_BYTES)
+        );
+        j.record(
+            Record {
+                at: Utc::now(),
+                api: Api::Luminate,
+                tenant: None,
+                operation: "login",
+                method: "POST",
+                path: "/",
+                status: 200,
+                vendor_code: None,
+                fault: None,
+                duration_ms: 0.1,
+                answer: Some(Answer::new(Some("application/json"), body.as_bytes())),
+            },
+            |p| p.push("cons_id", "1"),
+        );
+        let e = &j.query(&Filter::default())[0];
+        let a = e.answer().unwrap();
+        assert_eq!(a.content_type, Some("application/json"));
+        assert_eq!(a.bytes as usize, body.len());
+        assert!(a.truncated);
+        assert!(a.body.starts_with("{\"token\":\"****\",\"list\":\"xxx"));
+        assert!(!a.body.contains("s3cret"));
+        // The parameters after the answer read back whole.
+        assert_eq!(e.params().collect::<Vec<_>>(), [("cons_id", "1")]);
+        // A body that is not text reads as no answer, and the parameters still read.
+        j.record(
+            Record {
+                at: Utc::now(),
+                api: Api::Luminate,
+                tenant: None,
+                operation: "binary",
+                method: "POST",
+                path: "/",
+                status: 200,
+                vendor_code: None,
+                fault: None,
+                duration_ms: 0.1,
+                answer: Some(Answer::new(None, &[0xff, 0xfe, b'x'])),
+            },
+            |p| p.push("cons_id", "2"),
+        );
+        let e = &j.query(&Filter::default())[1];
+        assert!(e.answer().is_none());
+        assert_eq!(e.params().collect::<Vec<_>>(), [("cons_id", "2")]);
+        record(&j, "no answer", &[("a", "b")]);
+        let e = &j.query(&Filter::default())[2];
+        assert!(e.answer().is_none());
+        assert_eq!(e.params().collect::<Vec<_>>(), [("a", "b")]);
     }
 
     #[test]

@@ -221,11 +221,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
         tls_handshake_timeout: args.tls_handshake_timeout.0,
         control,
     };
+    let journal = state.journal.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Live feeds (the dashboard's) would hold the drain open: they end now.
+        journal.close_feeds();
+    };
     run_with(
         Listeners { http, https },
         serve_options,
         app(state),
-        shutdown_signal(),
+        shutdown,
     )
     .await;
     tracing::info!("membermock stopped");
@@ -291,6 +297,20 @@ impl ControlBanner {
     fn url(&self) -> Option<String> {
         self.listen
             .map(|addr| format!("{}/_mock/", url("http", addr)))
+    }
+
+    /// The dashboard's address (docs/dashboard.md), where the control plane is.
+    fn dashboard_url(&self) -> Option<String> {
+        self.listen
+            .map(|addr| format!("{}/_mock/ui", url("http", addr)))
+    }
+
+    fn dashboard_text(&self) -> String {
+        match self.dashboard_url() {
+            Some(url) if self.token => format!("{url} (asks for the control token once)"),
+            Some(url) => url,
+            None => "off (with the control plane)".into(),
+        }
     }
 
     fn text(&self) -> String {
@@ -395,6 +415,7 @@ impl Banner {
             _ => lines.push("  https        off".to_string()),
         }
         lines.push(format!("  control      {}", self.control.text()));
+        lines.push(format!("  dashboard    {}", self.control.dashboard_text()));
         lines.push(format!("  state        {}", self.state()));
         lines.push(format!("  tenants      {}", self.tenants()));
         if self.demo_seed && self.state_from != StateFrom::ExistingFile {
@@ -427,6 +448,7 @@ impl Banner {
                     demo_credentials = self.demo_seed.then_some(DEMO_CREDENTIALS),
                     startup_ms = self.startup_ms,
                     control = self.control.url(),
+                    dashboard = self.control.dashboard_url(),
                     control_token = self.control.token,
                     "membermock ready"
                 );

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -171,7 +171,16 @@ pub async fn pipeline<V: Vendor>(state: &AppState, req: Request) -> Response {
                 tenant: None,
                 operation: "unknown",
             };
-            record(state, &head, label, &response, None, started, at, |_| {});
+            record(
+                state,
+                &head,
+                label,
+                &mut response,
+                None,
+                started,
+                at,
+                |_| {},
+            );
             return response;
         }
     };
@@ -186,7 +195,7 @@ pub async fn pipeline<V: Vendor>(state: &AppState, req: Request) -> Response {
         );
         state.faults.fire(label)
     };
-    let response = match fired.as_ref().map(|f| &f.effect) {
+    let mut response = match fired.as_ref().map(|f| &f.effect) {
         None => V::handle(state, &head, &mut request).await,
         Some(Effect::Latency { latency_ms }) => {
             tokio::time::sleep(Duration::from_millis(*latency_ms)).await;
@@ -219,7 +228,7 @@ pub async fn pipeline<V: Vendor>(state: &AppState, req: Request) -> Response {
         state,
         &head,
         V::label(&request),
-        &response,
+        &mut response,
         fired,
         started,
         at,
@@ -233,7 +242,7 @@ fn record(
     state: &AppState,
     head: &Head,
     label: Label<'_>,
-    response: &Response,
+    response: &mut Response,
     fired: Option<Fired>,
     started: Instant,
     at: chrono::DateTime<chrono::Utc>,
@@ -242,6 +251,7 @@ fn record(
     if !state.journal.enabled() {
         return;
     }
+    let body = take_whole_body(response);
     let dropped = response.extensions().get::<DropConnection>().is_some();
     let vendor_code = response
         .extensions()
@@ -264,7 +274,58 @@ fn record(
             vendor_code,
             fault: fired,
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            answer: body.as_ref().map(|body| {
+                let content_type = response
+                    .headers()
+                    .get(axum::http::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok());
+                journal::Answer::new(content_type, body)
+            }),
         },
         params,
     );
+    if let Some(body) = body {
+        *response.body_mut() = Body::from(body);
+    }
+}
+
+/// The answer's body for the journal, when it is already whole in memory — every vendor
+/// renders into one buffer, so taking it costs no copy, only a new box for the body put back
+/// after. A body that would have to be waited for stays where it is, untouched.
+fn take_whole_body(response: &mut Response) -> Option<Bytes> {
+    use axum::body::HttpBody as _;
+    use futures_util::{FutureExt as _, StreamExt as _};
+    use http_body_util::BodyExt as _;
+
+    let exact = response.body().size_hint().exact()?;
+    if exact == 0 {
+        return Some(Bytes::new());
+    }
+    let mut body = std::mem::take(response.body_mut());
+    let polled = body.frame().now_or_never();
+    match polled {
+        Some(Some(Ok(frame))) => match frame.into_data() {
+            Ok(data) if data.len() as u64 == exact && body.is_end_stream() => Some(data),
+            // More than one piece after all: put the body back whole, journal no answer.
+            Ok(data) => {
+                let rest = body.into_data_stream();
+                let whole = futures_util::stream::once(async move { Ok::<_, axum::Error>(data) })
+                    .chain(rest);
+                *response.body_mut() = Body::from_stream(whole);
+                None
+            }
+            Err(_trailers) => None,
+        },
+        // Not ready (a body that streams): untouched.
+        None => {
+            *response.body_mut() = body;
+            None
+        }
+        Some(Some(Err(e))) => {
+            let failed = futures_util::stream::once(async move { Err::<Bytes, _>(e) });
+            *response.body_mut() = Body::from_stream(failed);
+            None
+        }
+        Some(None) => None,
+    }
 }

@@ -14,7 +14,10 @@
 //!    it on every cross-origin POST, including the "simple" ones that need no preflight.
 //! 3. **The token** (`--control-token`), when set, must come as `Authorization: Bearer` — else
 //!    `401`; health and the certificate stay open (the container's HEALTHCHECK, clients that
-//!    must fetch the certificate to trust it), and neither tells a secret.
+//!    must fetch the certificate to trust it), and neither tells a secret. A browser on the
+//!    dashboard shows it once and then carries a cookie derived from it instead, good for
+//!    writes only from the mock's own pages ([`session`]); the dashboard's page and assets
+//!    load without it, so that it can ask.
 //! 4. **A write with a body** must be `Content-Type: application/json` — else `415`: the three
 //!    content types a page can POST cross-site without a preflight are all refused. A write with
 //!    no body (`curl -X POST .../_mock/reset`) needs no type.
@@ -25,6 +28,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use std::net::IpAddr;
 
+use super::ui::session;
 use super::ControlError;
 use crate::state::AppState;
 
@@ -64,7 +68,12 @@ pub fn check(state: &AppState, parts: &Parts, has_body: bool) -> Result<(), Cont
         }
     }
     if let Some(token) = &state.options.control.token {
-        if !is_public(parts.uri.path()) && !bearer(parts).is_some_and(|t| token.matches(t)) {
+        let path = parts.uri.path();
+        let admitted = is_public(path)
+            || session::open_without_token(&parts.method, path)
+            || bearer(parts).is_some_and(|t| token.matches(t))
+            || session::admits(token, parts, host);
+        if !admitted {
             return Err(refusal(
                 StatusCode::UNAUTHORIZED,
                 "the control plane needs `Authorization: Bearer <token>` with the token given \

@@ -29,6 +29,8 @@ use crate::state::AppState;
 use crate::store::seed::ApplyError;
 use crate::vendor::Api;
 
+pub mod ui;
+
 /// Serve one control-plane request: its body read whole (bounded in bytes and time), then the
 /// router; whatever fails answers in the control plane's JSON.
 pub async fn serve(state: &AppState, control: Router, req: Request) -> Response {
@@ -177,6 +179,7 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/seed", post(seed))
         .route("/_mock/state", get(state))
         .route("/_mock/requests", get(requests).delete(clear_requests))
+        .route("/_mock/requests/{id}", get(request_detail))
         .route(
             "/_mock/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -184,6 +187,7 @@ pub fn router() -> Router<AppState> {
         .route("/_mock/faults/{id}", delete(remove_fault))
         .route("/_mock/clock", get(get_clock).post(set_clock))
         .route("/_mock/tls/cert.pem", get(cert))
+        .merge(ui::router())
         .fallback(not_found)
         // `serve` has read the body within the control plane's own limit.
         .layer(DefaultBodyLimit::disable())
@@ -372,6 +376,22 @@ async fn requests(
         pieces.map(Ok::<_, std::convert::Infallible>),
     ));
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// One journal entry with the start of its answer (secrets masked).
+async fn request_detail(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ControlError> {
+    let entry = id.parse::<u64>().ok().and_then(|id| state.journal.get(id));
+    match entry {
+        Some(entry) => Ok(Json(entry.detail())),
+        None => Err(ControlError {
+            status: StatusCode::NOT_FOUND,
+            message: format!("no journal entry `{id}` (the journal keeps the newest entries only)"),
+            path: None,
+        }),
+    }
 }
 
 async fn clear_requests(State(state): State<AppState>) -> Json<Value> {

@@ -32,6 +32,7 @@
 //! the mock, or through `GET /_mock/state`). Reads go through a memory map of the file, so the
 //! data sits in the OS page cache, not in the process's private memory.
 
+pub mod dashboard;
 pub mod luminate;
 pub mod seed;
 pub mod smarteru;

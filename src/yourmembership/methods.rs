@@ -89,7 +89,7 @@ async fn authenticate(state: &AppState, login: Login) -> Result<Obj, YmError> {
 
 /// The member's status in a group as `Group.Status` shows it. **\[choice\]** a group where the
 /// member is only an administrator or a representative shows `NotJoined`.
-fn group_status(row: &GroupRow) -> &'static str {
+pub fn group_status(row: &GroupRow) -> &'static str {
     match (row.is_member, row.status.as_str()) {
         (false, _) => "NotJoined",
         (true, "Pending") => "Pending",

@@ -44,6 +44,9 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-dev-shm-usage",
 ];
 
+/// The key of an element reference in WebDriver answers.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
 /// How long a page's asynchronous script may take.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -206,6 +209,94 @@ impl Browser {
             Some(json!({ "script": script, "args": args })),
         )
         .await
+    }
+
+    /// Resize the window (screenshots are of the viewport).
+    pub async fn window_size(&self, width: u32, height: u32) {
+        self.session_call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
+    /// The viewport as a PNG.
+    pub async fn screenshot_png(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let encoded = self.session_call("GET", "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().unwrap_or_default())
+            .expect("WebDriver screenshots are base64")
+    }
+
+    /// Save the viewport as `dir/name.png`; the path.
+    pub async fn screenshot(&self, dir: &Path, name: &str) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.screenshot_png().await).unwrap();
+        path
+    }
+
+    /// The first element matching `css`, as WebDriver names it; panics when there is none.
+    pub async fn find(&self, css: &str) -> String {
+        let found = self
+            .session_call(
+                "POST",
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        found[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_string()
+    }
+
+    /// Click the first element matching `css`, as a person would (WebDriver scrolls it into
+    /// view and refuses when something covers it).
+    pub async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.session_call("POST", &format!("/element/{id}/click"), Some(json!({})))
+            .await;
+    }
+
+    /// Type `text` into the first element matching `css` (after what it holds).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.session_call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Clear the first input matching `css`.
+    pub async fn clear(&self, css: &str) {
+        let id = self.find(css).await;
+        self.session_call("POST", &format!("/element/{id}/clear"), Some(json!({})))
+            .await;
+    }
+
+    /// Wait until `expression` (JavaScript) is truthy in the page; its value. Panics after
+    /// `timeout`, saying what it waited for.
+    pub async fn wait_for(&self, what: &str, expression: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        let script = format!("return ({expression});");
+        loop {
+            let value = self.execute(&script, json!([])).await;
+            let truthy = !matches!(value, Value::Null | Value::Bool(false))
+                && value != json!("")
+                && value != json!(0);
+            if truthy {
+                return value;
+            }
+            if Instant::now() >= deadline {
+                panic!("waited {timeout:?} for {what}: `{expression}` is still {value}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// End the session (the browser exits) and chromedriver.

@@ -75,6 +75,8 @@ pub async fn start_with(
     };
     state.tls_cert_pem = cert_pem.clone().map(Arc::from);
     let (tx, rx) = oneshot::channel::<()>();
+    // As the binary does on SIGTERM: live feeds end, so the drain need not wait for them.
+    let journal = state.journal.clone();
     let app = membermock::app(state);
     let task = tokio::spawn(membermock::run_with(
         membermock::Listeners { http, https },
@@ -82,6 +84,7 @@ pub async fn start_with(
         app,
         async move {
             let _ = rx.await;
+            journal.close_feeds();
         },
     ));
     Server {
