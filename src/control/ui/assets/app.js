@@ -588,9 +588,10 @@
 
   // ------------------------------------------------------------------ pulse
 
+  /** Read the clock, the fault rules and the data version; answers the error, if any. */
   async function pulse() {
     let p;
-    try { p = await call('/_mock/ui/pulse'); } catch (e) { return; }
+    try { p = await call('/_mock/ui/pulse'); } catch (e) { return e; }
     showClock(p.clock);
     renderFaults(p.faults);
     if (p.operations) { ui.operations = p.operations; fillOperations(); }
@@ -604,9 +605,11 @@
   let started = false;
   async function start() {
     if (started) return;
-    try { await call('/_mock/ui/pulse'); } catch (e) { if (e.status === 401) return; }
+    // Both at once (the page shows its data one round trip sooner); with a control token and no
+    // cookie yet, both answer 401 and the page asks for the token, then starts again.
+    const [failed] = await Promise.all([pulse(), refreshTenants()]);
+    if (failed && failed.status === 401) return;
     started = true;
-    await Promise.all([pulse(), refreshTenants()]);
     connect();
     setInterval(() => { if (!document.hidden) pulse(); }, PULSE_MS);
     performance.mark('membermock-ready');
