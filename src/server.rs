@@ -91,13 +91,7 @@ pub async fn run_with(
                 match accepted {
                     Ok((stream, peer)) => {
                         backoff.reset();
-                        let _ = stream.set_nodelay(true);
-                        let info = ConnInfo { scheme: Scheme::Http, peer };
-                        let watcher = graceful.watcher();
-                        let app = app.clone();
-                        tokio::spawn(async move {
-                            serve_connection(TokioIo::new(stream), info, false, app, watcher).await;
-                        });
+                        spawn_plain(stream, peer, false, &app, &graceful);
                     }
                     Err(e) => if backoff.wait(e, &mut shutdown).await { break },
                 }
@@ -125,13 +119,7 @@ pub async fn run_with(
                 match accepted {
                     Ok((stream, peer)) => {
                         backoff.reset();
-                        let _ = stream.set_nodelay(true);
-                        let info = ConnInfo { scheme: Scheme::Http, peer };
-                        let watcher = graceful.watcher();
-                        let app = app.clone();
-                        tokio::spawn(async move {
-                            serve_connection(TokioIo::new(stream), info, true, app, watcher).await;
-                        });
+                        spawn_plain(stream, peer, true, &app, &graceful);
                     }
                     Err(e) => if backoff.wait(e, &mut shutdown).await { break },
                 }
@@ -219,6 +207,26 @@ async fn accept_opt(
         Some(l) => l.accept().await,
         None => std::future::pending().await,
     }
+}
+
+/// Serve one plain-HTTP connection (of the vendor listener, or of the control plane's own).
+fn spawn_plain(
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    control_listener: bool,
+    app: &Router,
+    graceful: &GracefulShutdown,
+) {
+    let _ = stream.set_nodelay(true);
+    let info = ConnInfo {
+        scheme: Scheme::Http,
+        peer,
+    };
+    let watcher = graceful.watcher();
+    let app = app.clone();
+    tokio::spawn(async move {
+        serve_connection(TokioIo::new(stream), info, control_listener, app, watcher).await;
+    });
 }
 
 async fn serve_connection<IO>(

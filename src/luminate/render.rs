@@ -74,11 +74,7 @@ impl Doc {
 
     pub fn finish(mut self) -> String {
         match self.format {
-            Format::Xml => {
-                self.out.push_str("</");
-                self.out.push_str(self.root);
-                self.out.push('>');
-            }
+            Format::Xml => xml::push_close(&mut self.out, self.root),
             Format::Json => self.out.push_str("}}"),
         }
         self.out
@@ -96,15 +92,11 @@ impl Doc {
     }
 
     fn open(&mut self, name: &str) {
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push('>');
+        xml::push_open(&mut self.out, name);
     }
 
     fn close(&mut self, name: &str) {
-        self.out.push_str("</");
-        self.out.push_str(name);
-        self.out.push('>');
+        xml::push_close(&mut self.out, name);
     }
 
     /// A text field (every scalar is a string in Luminate's JSON).

@@ -22,15 +22,11 @@ pub struct Xml {
 
 impl Xml {
     fn open(&mut self, name: &str) {
-        self.out.push('<');
-        self.out.push_str(name);
-        self.out.push('>');
+        xml::push_open(&mut self.out, name);
     }
 
     fn close(&mut self, name: &str) {
-        self.out.push_str("</");
-        self.out.push_str(name);
-        self.out.push('>');
+        xml::push_close(&mut self.out, name);
     }
 
     /// `<name><![CDATA[value]]></name>`, or `<name/>` when the value is empty.

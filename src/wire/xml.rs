@@ -10,6 +10,20 @@ pub fn is_xml_char(c: char) -> bool {
     !matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// Append the start tag `<name>` (`name` is one of the vendor's own element names).
+pub fn push_open(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+/// Append the end tag `</name>`.
+pub fn push_close(out: &mut String, name: &str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
 /// Append `text` escaped for an element body.
 pub fn push_text(out: &mut String, text: &str) {
     let mut rest = text;

@@ -9,6 +9,8 @@
 use axum::http::{header, HeaderMap, HeaderValue};
 use chrono::{DateTime, FixedOffset, Timelike};
 
+use crate::wire::xml;
+
 /// YM's own DTO namespace (DataContract XML).
 pub const YM_NS: &str = "http://schemas.datacontract.org/2004/07/YM.Web.Services.Ams";
 /// ServiceStack's namespace (`ResponseStatus`, `ResponseError`, `ErrorResponse`).
@@ -401,9 +403,7 @@ fn xml_document(out: &mut String, root: &Obj) {
     out.push_str(root.ty);
     out.push_str(&format!(r#" xmlns:i="{XSI_NS}" xmlns="{}">"#, root.ns));
     xml_members(out, root, "", 1);
-    out.push_str("</");
-    out.push_str(root.ty);
-    out.push('>');
+    xml::push_close(out, root.ty);
 }
 
 /// The members of `o`, each element in `o`'s namespace (`prefix` is how that namespace is
@@ -475,7 +475,7 @@ fn push_scalar_text(out: &mut String, n: &Node) {
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Node::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
         Node::Double(d) => push_double(out, *d),
-        Node::Str(s) => crate::wire::xml::push_text(out, s),
+        Node::Str(s) => xml::push_text(out, s),
         Node::Date(d) => out.push_str(&iso_date(d)),
         Node::MinDate => out.push_str("0001-01-01T00:00:00"),
         Node::Null | Node::List(_) | Node::Obj(_) => {}
