@@ -8,9 +8,10 @@
 //! `yourmembership.rs`; the seed's apply and dump halves in `seed/<vendor>.rs`, with the one
 //! writer of seed data (`seed::Loader`), the start-up bulk load (`seed/bulk.rs`) and the
 //! streamed state document (`seed/dump.rs`) beside them. Parameters are always bound. The
-//! schema is built by append-only migrations keyed on `PRAGMA user_version`;
-//! `bookkeeping.sql` keeps row counts by trigger, so `/_mock/health` costs the same at a
-//! million people as at ten.
+//! schema is built by the numbered, append-only migrations in `migrations/` ([`MIGRATIONS`]),
+//! all those a database lacks applied in one exclusive transaction keyed on
+//! `PRAGMA user_version` ([`migrate`]); `0002_bookkeeping.sql` keeps row counts by trigger, so
+//! `/_mock/health` costs the same at a million people as at ten.
 //!
 //! ## The startup state, and `reset`
 //!
@@ -45,21 +46,35 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use crate::seed::{FeedError, SeedInfo, SeedPlan};
 
-/// Append-only: never edit a migration that has shipped; add a new one at the end.
-const MIGRATIONS: &[&str] = &[
-    concat!(
-        include_str!("luminate.sql"),
-        include_str!("smarteru.sql"),
-        include_str!("yourmembership.sql"),
-    ),
-    include_str!("bookkeeping.sql"),
-    include_str!("luminate_2.sql"),
-    include_str!("yourmembership_groups.sql"),
+/// One step of the schema: a file under `src/store/migrations/`, `NNNN_what.sql`, whose number
+/// is the `user_version` a database has once it is applied.
+pub(crate) struct Migration {
+    pub(crate) name: &'static str,
+    pub(crate) sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($($file:literal),+ $(,)?) => {
+        &[$(Migration {
+            name: $file,
+            sql: include_str!(concat!("migrations/", $file)),
+        }),+]
+    };
+}
+
+/// **Append-only**, in order: never edit or renumber a migration that has shipped (a `--db` file
+/// made with it would keep the old one); add the next number at the end. `user_version` is how
+/// many of them a database has (1: `0001_schema.sql`, the three vendors' first tables).
+pub(crate) const MIGRATIONS: &[Migration] = migrations![
+    "0001_schema.sql",
+    "0002_bookkeeping.sql",
+    "0003_luminate_2.sql",
+    "0004_yourmembership_groups.sql",
 ];
 
 /// How much of the database file reads may map into memory.
@@ -75,6 +90,11 @@ pub enum StoreError {
     /// A reading in several steps found the data changed between them (see
     /// `seed::dump`).
     Changed,
+    /// A migration failed; the database is as it was (see [`migrate`]).
+    Migration {
+        name: &'static str,
+        error: rusqlite::Error,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -84,6 +104,10 @@ impl fmt::Display for StoreError {
             StoreError::Io(e) => write!(f, "{e}"),
             StoreError::Closed => write!(f, "the store is closed"),
             StoreError::Changed => write!(f, "the state changed while it was being read"),
+            StoreError::Migration { name, error } => write!(
+                f,
+                "migration {name} failed ({error}); the database is unchanged"
+            ),
         }
     }
 }
@@ -379,17 +403,16 @@ impl Store {
             Some(p) => Place::File(p.to_path_buf()),
             None => Place::temp()?,
         };
-        let conn = match connect(&place).and_then(|conn| {
-            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            migrate(&conn)?;
-            Ok((conn, version))
-        }) {
-            Ok(opened) => opened,
+        let conn = match connect(&place)
+            .map_err(StoreError::from)
+            .and_then(|conn| Ok((migrate(&conn)?, conn)))
+        {
+            Ok((version, conn)) => (conn, version),
             Err(e) => {
                 if let Place::Temp { dir, .. } = &place {
                     let _ = std::fs::remove_dir_all(dir);
                 }
-                return Err(e.into());
+                return Err(e);
             }
         };
         let (conn, version) = conn;
@@ -545,15 +568,29 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}\nPRAGMA user_version = {}; COMMIT;",
-            i + 1
-        ))?;
+/// Bring the schema up to date: every migration the database lacks, in order, and the new
+/// `user_version`, in one exclusive transaction, so that a failure leaves the database as it was
+/// (the model is cargo's `util/sqlite.rs`). Returns the `user_version` found: 0 for a new
+/// database.
+fn migrate(conn: &Connection) -> Result<i64, StoreError> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+fn migrate_with(conn: &Connection, migrations: &[Migration]) -> Result<i64, StoreError> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Exclusive)?;
+    let found: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found < migrations.len() {
+        for migration in &migrations[found..] {
+            tx.execute_batch(migration.sql)
+                .map_err(|error| StoreError::Migration {
+                    name: migration.name,
+                    error,
+                })?;
+        }
+        tx.pragma_update(None, "user_version", migrations.len())?;
     }
-    Ok(())
+    tx.commit()?;
+    Ok(found as i64)
 }
 
 /// Unix milliseconds, the unit of every stored expiry time.
@@ -579,6 +616,192 @@ mod tests {
         drop(store);
         let (_, opened) = Store::open(Some(&path)).unwrap();
         assert_eq!(opened, Opened::Existing);
+    }
+
+    /// The list is the folder, in order: file `N` is the `N`th entry, and every file under
+    /// `migrations/` is in the list.
+    #[test]
+    fn the_migrations_are_the_numbered_files_of_their_folder_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert!(
+                m.name.starts_with(&format!("{:04}_", i + 1)) && m.name.ends_with(".sql"),
+                "entry {} of MIGRATIONS is {}: name it {:04}_<what>.sql",
+                i + 1,
+                m.name,
+                i + 1
+            );
+        }
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
+        assert_eq!(
+            files, listed,
+            "every file in migrations/ is in MIGRATIONS, in order"
+        );
+    }
+
+    /// A shipped migration is never edited: databases made with it would keep the old text. The
+    /// SHA-256 of each; a new migration adds its line here.
+    #[test]
+    fn shipped_migrations_are_never_edited() {
+        use sha2::{Digest, Sha256};
+        const SHIPPED: &[(&str, &str)] = &[
+            (
+                "0001_schema.sql",
+                "5e6333fd18dfc202666105bf4b5838327be25ae36341d48eff05599fded40695",
+            ),
+            (
+                "0002_bookkeeping.sql",
+                "4f588d6fc8e21f6beeafc49ae3acaaff76019b688aed45c03c2e97f66e0c6bca",
+            ),
+            (
+                "0003_luminate_2.sql",
+                "1f665f3dee84a682829a65d2b34864cdc18899e6ab79b77be755a48ed967e65d",
+            ),
+            (
+                "0004_yourmembership_groups.sql",
+                "38a950cafa426ea4cf6ac54cd82b1d2efa2f4eaa1ab77d2ee1a46679123fc912",
+            ),
+        ];
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            let digest = hex::encode(Sha256::digest(m.sql));
+            match SHIPPED.get(i) {
+                Some((name, sha)) => assert!(
+                    m.name == *name && digest == *sha,
+                    "{} changed (SHA-256 {digest}): a shipped migration is never edited or \
+                     renamed; put the change in a new migration at the end",
+                    m.name
+                ),
+                None => panic!(
+                    "{} is new: add (\"{}\", \"{digest}\") to SHIPPED",
+                    m.name, m.name
+                ),
+            }
+        }
+        assert_eq!(SHIPPED.len(), MIGRATIONS.len(), "a migration was removed");
+    }
+
+    /// A database file as an earlier membermock left it: its first `version` migrations, each
+    /// table of the first schema holding a row.
+    fn database_at(path: &Path, version: usize) {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        for m in &MIGRATIONS[..version] {
+            conn.execute_batch(&format!("BEGIN; {}\nCOMMIT;", m.sql))
+                .unwrap();
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn.execute_batch(
+            "INSERT INTO lum_site (org, api_key) VALUES ('old', 'k');
+             INSERT INTO lum_group (org, id, label) VALUES ('old', 7, 'Members');
+             INSERT INTO su_account (id, name, account_api_key) VALUES (1, 'old', 'k');
+             INSERT INTO ym_client (client_id, api_key, api_password) VALUES (5, 'k', 'p');
+             INSERT INTO ym_group_type (client_id, id, name, sort_index) VALUES (5, 1, 'T', 2);",
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_database_made_by_any_earlier_schema_is_upgraded_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        for version in 1..MIGRATIONS.len() {
+            let path = dir.path().join(format!("v{version}.db"));
+            database_at(&path, version);
+            let (store, opened) = Store::open(Some(&path)).unwrap();
+            assert_eq!(opened, Opened::Existing, "version {version}");
+            let (now, rows, counts) = store
+                .call(|c| {
+                    let now: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+                    let rows: (String, String, String, String, f64) = c.query_row(
+                        "SELECT s.org, g.label, a.name, y.api_password, t.sort_index
+                         FROM lum_site s JOIN lum_group g ON g.org = s.org, su_account a,
+                              ym_client y JOIN ym_group_type t ON t.client_id = y.client_id",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )?;
+                    Ok((now, rows, seed::counts(c)?))
+                })
+                .await
+                .unwrap();
+            assert_eq!(now as usize, MIGRATIONS.len(), "from version {version}");
+            assert_eq!(
+                rows,
+                (
+                    "old".into(),
+                    "Members".into(),
+                    "old".into(),
+                    "p".into(),
+                    2.0
+                ),
+                "from version {version}"
+            );
+            // The bookkeeping counts what was there before it (version 1), or since.
+            assert_eq!(counts["luminate"]["sites"], 1, "from version {version}");
+            assert_eq!(counts["smarteru"]["accounts"], 1, "from version {version}");
+            assert_eq!(
+                counts["yourmembership"]["clients"], 1,
+                "from version {version}"
+            );
+        }
+    }
+
+    /// Every pending migration goes in one transaction: when the last fails, the ones before it
+    /// are undone too, and `user_version` stays.
+    #[test]
+    fn a_failing_migration_leaves_the_database_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        database_at(&path, 1);
+        let conn = Connection::open(&path).unwrap();
+        let schema = |conn: &Connection| -> String {
+            conn.query_row(
+                "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let before = schema(&conn);
+        let broken = Migration {
+            name: "0005_broken.sql",
+            sql: "CREATE TABLE half_done (x); INSERT INTO no_such_table VALUES (1);",
+        };
+        let list: Vec<Migration> = MIGRATIONS
+            .iter()
+            .map(|m| Migration {
+                name: m.name,
+                sql: m.sql,
+            })
+            .chain(std::iter::once(broken))
+            .collect();
+        let err = migrate_with(&conn, &list).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Migration {
+                    name: "0005_broken.sql",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("no_such_table"), "{err}");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+        assert_eq!(schema(&conn), before, "the schema changed");
+        assert!(conn.is_autocommit(), "the transaction is still open");
+        // And the real list then applies.
+        assert_eq!(migrate(&conn).unwrap(), 1);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
     }
 
     #[tokio::test]

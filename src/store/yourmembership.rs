@@ -470,10 +470,10 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         let before = super::super::MIGRATIONS
             .iter()
-            .position(|m| m.contains("sort_index_real"))
+            .position(|m| m.sql.contains("sort_index_real"))
             .expect("the SortIndex migration");
-        for sql in &super::super::MIGRATIONS[..before] {
-            conn.execute_batch(sql).unwrap();
+        for m in &super::super::MIGRATIONS[..before] {
+            conn.execute_batch(m.sql).unwrap();
         }
         conn.pragma_update(None, "user_version", before).unwrap();
         conn.execute_batch(
