@@ -95,6 +95,20 @@ pub enum StoreError {
         name: &'static str,
         error: rusqlite::Error,
     },
+    /// The database file cannot be used as it is: refused at start, before anything is written.
+    Refused {
+        path: PathBuf,
+        why: Refusal,
+    },
+}
+
+/// Why a database file is refused at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its `user_version` is past the last migration this build knows.
+    Newer { found: i64, known: usize },
+    /// Its `user_version` is one no membermock sets (negative).
+    Foreign { found: i64 },
 }
 
 impl fmt::Display for StoreError {
@@ -108,6 +122,21 @@ impl fmt::Display for StoreError {
                 f,
                 "migration {name} failed ({error}); the database is unchanged"
             ),
+            StoreError::Refused { path, why } => {
+                let path = path.display();
+                match why {
+                    Refusal::Newer { found, known } => write!(
+                        f,
+                        "{path} was made by a newer membermock (schema version {found}, this \
+                         build knows up to {known}): use a newer membermock or another --db file"
+                    ),
+                    Refusal::Foreign { found } => write!(
+                        f,
+                        "{path} has schema version {found}, which no membermock sets: it is not \
+                         a membermock database; use another --db file"
+                    ),
+                }
+            }
         }
     }
 }
@@ -302,7 +331,7 @@ impl StoreThread {
             }
         }
         self.conn = connect(&self.place)?;
-        migrate(&self.conn)?;
+        migrate(&self.conn, self.place.file())?;
         Ok(())
     }
 
@@ -405,7 +434,7 @@ impl Store {
         };
         let conn = match connect(&place)
             .map_err(StoreError::from)
-            .and_then(|conn| Ok((migrate(&conn)?, conn)))
+            .and_then(|conn| Ok((migrate(&conn, place.file())?, conn)))
         {
             Ok((version, conn)) => (conn, version),
             Err(e) => {
@@ -570,27 +599,42 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Bring the schema up to date: every migration the database lacks, in order, and the new
 /// `user_version`, in one exclusive transaction, so that a failure leaves the database as it was
-/// (the model is cargo's `util/sqlite.rs`). Returns the `user_version` found: 0 for a new
-/// database.
-fn migrate(conn: &Connection) -> Result<i64, StoreError> {
-    migrate_with(conn, MIGRATIONS)
+/// (the model is cargo's `util/sqlite.rs`). A `user_version` past the last migration (a newer
+/// membermock's file) is refused untouched. Returns the `user_version` found: 0 for a new
+/// database. `path` is for the messages.
+fn migrate(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    migrate_with(conn, MIGRATIONS, path)
 }
 
-fn migrate_with(conn: &Connection, migrations: &[Migration]) -> Result<i64, StoreError> {
+fn migrate_with(
+    conn: &Connection,
+    migrations: &[Migration],
+    path: &Path,
+) -> Result<i64, StoreError> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Exclusive)?;
-    let found: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if found < migrations.len() {
-        for migration in &migrations[found..] {
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = migrations.len();
+    let applied = match usize::try_from(found) {
+        Ok(applied) if applied <= known => Ok(applied),
+        Ok(_) => Err(Refusal::Newer { found, known }),
+        Err(_) => Err(Refusal::Foreign { found }),
+    }
+    .map_err(|why| StoreError::Refused {
+        path: path.to_path_buf(),
+        why,
+    })?;
+    if applied < known {
+        for migration in &migrations[applied..] {
             tx.execute_batch(migration.sql)
                 .map_err(|error| StoreError::Migration {
                     name: migration.name,
                     error,
                 })?;
         }
-        tx.pragma_update(None, "user_version", migrations.len())?;
+        tx.pragma_update(None, "user_version", known)?;
     }
     tx.commit()?;
-    Ok(found as i64)
+    Ok(found)
 }
 
 /// Unix milliseconds, the unit of every stored expiry time.
@@ -749,6 +793,41 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_schema_version_this_build_does_not_know_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let known = MIGRATIONS.len();
+        for (found, why) in [
+            (
+                known as i64 + 1,
+                Refusal::Newer {
+                    found: known as i64 + 1,
+                    known,
+                },
+            ),
+            (-1, Refusal::Foreign { found: -1 }),
+        ] {
+            let path = dir.path().join(format!("v{found}.db"));
+            database_at(&path, known);
+            Connection::open(&path)
+                .unwrap()
+                .pragma_update(None, "user_version", found)
+                .unwrap();
+            let err = Store::open(Some(&path)).unwrap_err();
+            match &err {
+                StoreError::Refused { path: p, why: w } => {
+                    assert_eq!((p, w), (&path, &why));
+                }
+                other => panic!("{other}"),
+            }
+            let now: i64 = Connection::open(&path)
+                .unwrap()
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, found);
+        }
+    }
+
     /// Every pending migration goes in one transaction: when the last fails, the ones before it
     /// are undone too, and `user_version` stays.
     #[test]
@@ -778,7 +857,7 @@ mod tests {
             })
             .chain(std::iter::once(broken))
             .collect();
-        let err = migrate_with(&conn, &list).unwrap_err();
+        let err = migrate_with(&conn, &list, &path).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -797,7 +876,7 @@ mod tests {
         assert_eq!(schema(&conn), before, "the schema changed");
         assert!(conn.is_autocommit(), "the transaction is still open");
         // And the real list then applies.
-        assert_eq!(migrate(&conn).unwrap(), 1);
+        assert_eq!(migrate(&conn, &path).unwrap(), 1);
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();

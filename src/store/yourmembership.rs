@@ -482,7 +482,7 @@ mod tests {
              INSERT INTO ym_group (client_id, id, code, name, type_id) VALUES (1, 10, 'X', 'X', 1);",
         )
         .unwrap();
-        super::super::migrate(&conn).unwrap();
+        super::super::migrate(&conn, std::path::Path::new(":memory:")).unwrap();
         let rows: Vec<(i64, f64, String)> = conn
             .prepare("SELECT id, sort_index, typeof(sort_index) FROM ym_group_type ORDER BY id")
             .unwrap()

@@ -1,0 +1,103 @@
+//! The store's checks at start, on the real binary: a `--db` file another process holds, one a
+//! newer membermock made, and one this process cannot write are each refused with a message that
+//! says what to do, before `membermock ready` and without touching the file.
+
+#[path = "support/binary.rs"]
+mod binary;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use binary::{command, Binary};
+
+/// A database file as this build leaves it after a clean stop.
+fn made_by_this_build(dir: &Path) -> PathBuf {
+    let db = dir.join("state.db");
+    let bin = Binary::start(&["--db", db.to_str().unwrap(), "--tls-listen", "off"]);
+    let (status, _) = bin.terminate();
+    assert!(status.success(), "the first run stopped with {status}");
+    db
+}
+
+/// `membermock --db DB` with pretty logs and no HTTPS (nothing written beside the database).
+fn on(db: &Path) -> Command {
+    let mut cmd = command(&["--tls-listen", "off", "--log-format", "pretty"]);
+    cmd.arg("--db").arg(db);
+    cmd
+}
+
+/// Run `cmd` to the end of a start that fails: its exit code and what it logged. Panics if it
+/// becomes ready instead.
+fn refused(mut cmd: Command) -> (i32, String) {
+    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut logged = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                let ready = line.contains("ready in");
+                logged.push(line);
+                if ready {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("it started:\n{}", logged.join("\n"));
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("neither ready nor gone after 30 s:\n{}", logged.join("\n"));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+    let status = child.wait().unwrap();
+    (status.code().unwrap_or(-1), logged.join("\n"))
+}
+
+fn user_version(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_database_from_a_newer_membermock_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = made_by_this_build(dir.path());
+    let known = user_version(&db);
+    let future = known + 1;
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", future)
+        .unwrap();
+    let bytes = std::fs::read(&db).unwrap();
+
+    let (code, stderr) = refused(on(&db));
+    assert_eq!(code, 1, "{stderr}");
+    let message = format!(
+        "membermock failed: database: {} was made by a newer membermock (schema version \
+         {future}, this build knows up to {known}): use a newer membermock or another --db file",
+        db.display()
+    );
+    assert!(
+        stderr.contains(&message),
+        "`{message}` missing from:\n{stderr}"
+    );
+    assert_eq!(stderr.matches("membermock failed").count(), 1, "{stderr}");
+    assert!(std::fs::read(&db).unwrap() == bytes, "the file changed");
+    assert_eq!(user_version(&db), future);
+}
