@@ -8,9 +8,9 @@
 //! `yourmembership.rs`; the seed's apply and dump halves in `seed/<vendor>.rs`, with the one
 //! writer of seed data (`seed::Loader`), the start-up bulk load (`seed/bulk.rs`) and the
 //! streamed state document (`seed/dump.rs`) beside them. Parameters are always bound. The
-//! schema is built by the numbered, append-only migrations in `migrations/` ([`MIGRATIONS`]),
+//! schema is built by the numbered, append-only migrations in `migrations/` (`MIGRATIONS`),
 //! all those a database lacks applied in one exclusive transaction keyed on
-//! `PRAGMA user_version` ([`migrate`]); `0002_bookkeeping.sql` keeps row counts by trigger, so
+//! `PRAGMA user_version` (`migrate`); `0002_bookkeeping.sql` keeps row counts by trigger, so
 //! `/_mock/health` costs the same at a million people as at ten.
 //!
 //! ## The startup state, and `reset`
@@ -32,6 +32,20 @@
 //! can write into the startup state behind the mock's back (inspect a `--db` file after stopping
 //! the mock, or through `GET /_mock/state`). Reads go through a memory map of the file, so the
 //! data sits in the OS page cache, not in the process's private memory.
+//!
+//! ## Checks at start
+//!
+//! [`Store::open`] refuses to run wrong, before anything is written and before `ready`
+//! ([`StoreError::Refused`], a message naming the file and what to do):
+//! - **another process holds the file** ([`Refusal::Locked`]): the lock is taken by the first
+//!   read and kept until the store closes, so a second membermock on the same `--db`, or a start
+//!   while another program is in a transaction on it, is refused after `LOCK_WAIT`. Within
+//!   one process, opening a file again waits for the previous store to let go (`Hold`). Only
+//!   `reset`, which closes and reopens the file, leaves it unlocked for a few milliseconds.
+//! - **a schema version it does not know** ([`Refusal::Newer`], [`Refusal::Foreign`]): a
+//!   `user_version` past the last migration (a newer membermock's file), or negative. The check
+//!   and the migrations share one exclusive transaction (`migrate`), which is also the first
+//!   write the store attempts.
 
 pub mod dashboard;
 pub mod luminate;
@@ -42,7 +56,7 @@ pub mod yourmembership;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
@@ -77,6 +91,17 @@ pub(crate) const MIGRATIONS: &[Migration] = migrations![
     "0004_yourmembership_groups.sql",
 ];
 
+/// How long a start waits for another process to let go of the database file before refusing
+/// it: time for one that is stopping to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// How long a statement waits for the file's lock after the store has it (only while `reset`
+/// reopens the file).
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+
+/// How long opening a file waits for an earlier store of this process to let go of it.
+const HOLD_WAIT: Duration = Duration::from_secs(30);
+
 /// How much of the database file reads may map into memory.
 const MMAP_BYTES: i64 = 1 << 30;
 
@@ -90,7 +115,7 @@ pub enum StoreError {
     /// A reading in several steps found the data changed between them (see
     /// `seed::dump`).
     Changed,
-    /// A migration failed; the database is as it was (see [`migrate`]).
+    /// A migration failed; the database is as it was (all pending ones run in one transaction).
     Migration {
         name: &'static str,
         error: rusqlite::Error,
@@ -109,6 +134,8 @@ pub enum Refusal {
     Newer { found: i64, known: usize },
     /// Its `user_version` is one no membermock sets (negative).
     Foreign { found: i64 },
+    /// Another process holds its lock: another membermock, or another program using it.
+    Locked,
 }
 
 impl fmt::Display for StoreError {
@@ -134,6 +161,12 @@ impl fmt::Display for StoreError {
                         f,
                         "{path} has schema version {found}, which no membermock sets: it is not \
                          a membermock database; use another --db file"
+                    ),
+                    Refusal::Locked => write!(
+                        f,
+                        "{path} is locked by another process: another membermock runs on the \
+                         same --db file, or another program is using the database. Stop it, or \
+                         start this one with another --db file"
                     ),
                 }
             }
@@ -251,6 +284,37 @@ fn sweep_stale_temp_dirs(base: &Path) {
     });
 }
 
+/// The `--db` files this process's stores hold. A store lets go of its file on its own thread
+/// after its last handle is dropped: opening the same file again in this process waits for that,
+/// while a file another process holds is refused (see [`Store::open`]).
+static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static LET_GO: Condvar = Condvar::new();
+
+/// This process's claim on a `--db` file; dropped after the connection.
+struct Hold(PathBuf);
+
+impl Hold {
+    /// Wait (at most [`HOLD_WAIT`]) for an earlier store of this process to let go of `path`.
+    fn claim(path: &Path) -> Hold {
+        let held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut held, _) = LET_GO
+            .wait_timeout_while(held, HOLD_WAIT, |held| held.iter().any(|p| p == path))
+            .unwrap_or_else(PoisonError::into_inner);
+        held.push(path.to_path_buf());
+        Hold(path.to_path_buf())
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = held.iter().position(|p| *p == self.0) {
+            held.swap_remove(i);
+        }
+        LET_GO.notify_all();
+    }
+}
+
 /// What the store thread owns.
 pub struct StoreThread {
     conn: Connection,
@@ -260,6 +324,8 @@ pub struct StoreThread {
     epoch: u64,
     /// The WAL size that next earns a warning, and jobs until the next look at it.
     wal_warning: WalWarning,
+    /// Last, so that it goes after the connection.
+    _hold: Option<Hold>,
 }
 
 /// **[choice]** The WAL keeps every write since the startup state (see the module doc), so it
@@ -310,7 +376,7 @@ impl StoreThread {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.conn = connect(&self.place)?;
+        self.conn = connect(&self.place, BUSY_WAIT)?;
         Ok(())
     }
 
@@ -330,7 +396,7 @@ impl StoreThread {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.conn = connect(&self.place)?;
+        self.conn = connect(&self.place, BUSY_WAIT)?;
         migrate(&self.conn, self.place.file())?;
         Ok(())
     }
@@ -407,13 +473,17 @@ pub enum Opened {
     Existing,
 }
 
-/// Open the database file with the settings every connection of the store has.
-fn connect(place: &Place) -> rusqlite::Result<Connection> {
+/// Open the database file with the settings every connection of the store has. Its first read
+/// (`journal_mode`) takes the file's lock, waiting at most `lock_wait` for another holder, and
+/// the connection keeps it until it closes.
+fn connect(place: &Place, lock_wait: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(place.file())?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    // Before the first read, so the WAL index lives in this process's memory.
+    conn.busy_timeout(lock_wait)?;
+    // Before the first read, so the WAL index lives in this process's memory, and the lock is
+    // never let go.
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(BUSY_WAIT)?;
     // A temporary file need not survive a crash.
     let synchronous = if place.is_temp() { "OFF" } else { "NORMAL" };
     conn.pragma_update(None, "synchronous", synchronous)?;
@@ -426,17 +496,30 @@ fn connect(place: &Place) -> rusqlite::Result<Connection> {
 }
 
 impl Store {
-    /// Open (or create) the database: a temporary file without a path. Runs migrations.
+    /// Open (or create) the database: a temporary file without a path. Takes the file's lock
+    /// for as long as the store lives, then runs migrations. A file another process holds, or
+    /// one a newer membermock made, is refused ([`StoreError::Refused`]).
     pub fn open(path: Option<&Path>) -> Result<(Store, Opened), StoreError> {
         let place = match path {
             Some(p) => Place::File(p.to_path_buf()),
             None => Place::temp()?,
         };
-        let conn = match connect(&place)
-            .map_err(StoreError::from)
-            .and_then(|conn| Ok((migrate(&conn, place.file())?, conn)))
-        {
-            Ok((version, conn)) => (conn, version),
+        let hold = path.map(Hold::claim);
+        let refused = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Refused {
+                path: place.file().to_path_buf(),
+                why: Refusal::Locked,
+            },
+            _ => StoreError::from(e),
+        };
+        let conn = match connect(&place, LOCK_WAIT)
+            .map_err(refused)
+            .and_then(|conn| match migrate(&conn, place.file()) {
+                Ok(version) => Ok((conn, version)),
+                Err(StoreError::Sqlite(e)) => Err(refused(e)),
+                Err(e) => Err(e),
+            }) {
+            Ok(opened) => opened,
             Err(e) => {
                 if let Place::Temp { dir, .. } = &place {
                     let _ = std::fs::remove_dir_all(dir);
@@ -457,6 +540,7 @@ impl Store {
             place,
             epoch: 0,
             wal_warning: WalWarning::new(),
+            _hold: hold,
         };
         std::thread::Builder::new()
             .name("membermock-store".into())
