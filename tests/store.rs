@@ -194,3 +194,99 @@ fn a_database_another_program_is_using_is_refused() {
     drop(reader);
     Binary::start(&["--db", db.to_str().unwrap(), "--tls-listen", "off"]);
 }
+
+/// `cmd` run as user and group 65534 (nobody) through `setpriv`, for a test run as root, whom
+/// file permissions do not stop; `None` when `setpriv` is missing.
+fn as_nobody(cmd: &Command) -> Option<Command> {
+    let found = Command::new("setpriv")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        return None;
+    }
+    let mut nobody = Command::new("setpriv");
+    nobody
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => nobody.env(key, value),
+            None => nobody.env_remove(key),
+        };
+    }
+    Some(nobody)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_database_this_process_cannot_write_is_refused_before_ready() {
+    use std::os::unix::fs::{chown, PermissionsExt};
+    let set_mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o755);
+    // (what is read-only, the message)
+    let cases = [
+        (
+            "the file",
+            "is read-only to this process (its permissions, or a read-only mount)",
+        ),
+        ("its folder", "its folder is read-only to this process"),
+    ];
+    for (i, (what, says)) in cases.into_iter().enumerate() {
+        let folder = dir.path().join(format!("case{i}"));
+        std::fs::create_dir(&folder).unwrap();
+        let db = made_by_this_build(&folder);
+        if what == "the file" {
+            set_mode(&db, 0o444);
+        } else {
+            set_mode(&folder, 0o555);
+        }
+        let bytes = std::fs::read(&db).unwrap();
+
+        let mut cmd = on(&db);
+        let writable_anyway = std::fs::OpenOptions::new().append(true).open(&db).is_ok()
+            && std::fs::File::create(folder.join("probe")).is_ok();
+        if writable_anyway {
+            // Root: permissions do not stop it, so run the binary as nobody, the files theirs.
+            let _ = std::fs::remove_file(folder.join("probe"));
+            for path in [&folder, &db] {
+                chown(path, Some(65534), Some(65534)).unwrap();
+            }
+            match as_nobody(&cmd) {
+                Some(nobody) => cmd = nobody,
+                None => {
+                    eprintln!(
+                        "SKIPPED {what}: this test runs as root, whom permissions do not stop, \
+                         and setpriv (util-linux) is not there to run membermock as nobody"
+                    );
+                    continue;
+                }
+            }
+        }
+        let (code, stderr) = refused(cmd);
+        assert_eq!(code, 1, "{what}: {stderr}");
+        assert!(
+            stderr.contains(says),
+            "{what}: `{says}` missing from:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(&db.display().to_string()),
+            "{what}: the file is not named:\n{stderr}"
+        );
+        assert!(stderr.contains("hint: UID "), "{what}: no hint:\n{stderr}");
+        assert_eq!(stderr.matches("membermock failed").count(), 1, "{stderr}");
+        assert!(
+            std::fs::read(&db).unwrap() == bytes,
+            "{what}: the file changed"
+        );
+        set_mode(&folder, 0o755);
+    }
+}

@@ -42,6 +42,11 @@
 //!   while another program is in a transaction on it, is refused after `LOCK_WAIT`. Within
 //!   one process, opening a file again waits for the previous store to let go (`Hold`). Only
 //!   `reset`, which closes and reopens the file, leaves it unlocked for a few milliseconds.
+//! - **a file it cannot write** ([`Refusal::ReadOnly`]): SQLite quietly opens a file it may not
+//!   write read-only (permissions, a read-only mount), and cannot create the `-wal` file in a
+//!   read-only folder; both are refused at open, and the exclusive transaction the migrations
+//!   run in, always begun, asks for write access once more. Root passes permission checks: a
+//!   file made read-only with `chmod` is still written when membermock runs as root.
 //! - **a schema version it does not know** ([`Refusal::Newer`], [`Refusal::Foreign`]): a
 //!   `user_version` past the last migration (a newer membermock's file), or negative. The check
 //!   and the migrations share one exclusive transaction (`migrate`), which is also the first
@@ -136,6 +141,9 @@ pub enum Refusal {
     Foreign { found: i64 },
     /// Another process holds its lock: another membermock, or another program using it.
     Locked,
+    /// This process cannot write it: the file (`folder: false`: its permissions, a read-only
+    /// mount), or its folder, where SQLite must create the `-wal` file.
+    ReadOnly { folder: bool },
 }
 
 impl fmt::Display for StoreError {
@@ -161,6 +169,18 @@ impl fmt::Display for StoreError {
                         f,
                         "{path} has schema version {found}, which no membermock sets: it is not \
                          a membermock database; use another --db file"
+                    ),
+                    Refusal::ReadOnly { folder: false } => write!(
+                        f,
+                        "{path} is read-only to this process (its permissions, or a read-only \
+                         mount), and membermock writes its state there: make it writable, or use \
+                         another --db file"
+                    ),
+                    Refusal::ReadOnly { folder: true } => write!(
+                        f,
+                        "cannot write beside {path}: its folder is read-only to this process, and \
+                         SQLite keeps the database's write-ahead log ({path}-wal) there: make the \
+                         folder writable, or use another --db file"
                     ),
                     Refusal::Locked => write!(
                         f,
@@ -478,6 +498,13 @@ pub enum Opened {
 /// the connection keeps it until it closes.
 fn connect(place: &Place, lock_wait: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(place.file())?;
+    // SQLite opens a file it may not write read-only, without a word; every write would fail.
+    if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("the database file is read-only".into()),
+        ));
+    }
     conn.busy_timeout(lock_wait)?;
     // Before the first read, so the WAL index lives in this process's memory, and the lock is
     // never let go.
@@ -497,20 +524,27 @@ fn connect(place: &Place, lock_wait: Duration) -> rusqlite::Result<Connection> {
 
 impl Store {
     /// Open (or create) the database: a temporary file without a path. Takes the file's lock
-    /// for as long as the store lives, then runs migrations. A file another process holds, or
-    /// one a newer membermock made, is refused ([`StoreError::Refused`]).
+    /// for as long as the store lives, then runs migrations. A file another process holds, one
+    /// this process cannot write, or one a newer membermock made, is refused
+    /// ([`StoreError::Refused`]).
     pub fn open(path: Option<&Path>) -> Result<(Store, Opened), StoreError> {
         let place = match path {
             Some(p) => Place::File(p.to_path_buf()),
             None => Place::temp()?,
         };
         let hold = path.map(Hold::claim);
-        let refused = |e: rusqlite::Error| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Refused {
+        let refused = |e: rusqlite::Error| {
+            let why = match e.sqlite_error() {
+                Some(e) if e.code == rusqlite::ErrorCode::DatabaseBusy => Refusal::Locked,
+                Some(e) if e.code == rusqlite::ErrorCode::ReadOnly => Refusal::ReadOnly {
+                    folder: e.extended_code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY,
+                },
+                _ => return StoreError::from(e),
+            };
+            StoreError::Refused {
                 path: place.file().to_path_buf(),
-                why: Refusal::Locked,
-            },
-            _ => StoreError::from(e),
+                why,
+            }
         };
         let conn = match connect(&place, LOCK_WAIT)
             .map_err(refused)
