@@ -195,6 +195,7 @@ fn a_database_another_program_is_using_is_refused() {
     Binary::start(&["--db", db.to_str().unwrap(), "--tls-listen", "off"]);
 }
 
+#[cfg(unix)]
 /// `cmd` run as user and group 65534 (nobody) through `setpriv`, for a test run as root, whom
 /// file permissions do not stop; `None` when `setpriv` is missing.
 fn as_nobody(cmd: &Command) -> Option<Command> {
