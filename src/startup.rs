@@ -42,14 +42,22 @@ impl Error {
     /// to the database folder, which flag moves a listener.
     pub fn hint(&self, db: Option<&Path>) -> Option<String> {
         match self {
-            Error::Store(store::StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
-                if matches!(
-                    e.code,
-                    rusqlite::ErrorCode::CannotOpen
-                        | rusqlite::ErrorCode::ReadOnly
-                        | rusqlite::ErrorCode::PermissionDenied
-                ) =>
-            {
+            Error::Store(
+                store::StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error {
+                        code:
+                            rusqlite::ErrorCode::CannotOpen
+                            | rusqlite::ErrorCode::ReadOnly
+                            | rusqlite::ErrorCode::PermissionDenied,
+                        ..
+                    },
+                    _,
+                ))
+                | store::StoreError::Refused {
+                    why: store::Refusal::ReadOnly { .. },
+                    ..
+                },
+            ) => {
                 let db = db?;
                 let folder = match db.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),

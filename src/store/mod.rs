@@ -8,9 +8,10 @@
 //! `yourmembership.rs`; the seed's apply and dump halves in `seed/<vendor>.rs`, with the one
 //! writer of seed data (`seed::Loader`), the start-up bulk load (`seed/bulk.rs`) and the
 //! streamed state document (`seed/dump.rs`) beside them. Parameters are always bound. The
-//! schema is built by append-only migrations keyed on `PRAGMA user_version`;
-//! `bookkeeping.sql` keeps row counts by trigger, so `/_mock/health` costs the same at a
-//! million people as at ten.
+//! schema is built by the numbered, append-only migrations in `migrations/` (`MIGRATIONS`),
+//! all those a database lacks applied in one exclusive transaction keyed on
+//! `PRAGMA user_version` (`migrate`); `0002_bookkeeping.sql` keeps row counts by trigger, so
+//! `/_mock/health` costs the same at a million people as at ten.
 //!
 //! ## The startup state, and `reset`
 //!
@@ -31,6 +32,25 @@
 //! can write into the startup state behind the mock's back (inspect a `--db` file after stopping
 //! the mock, or through `GET /_mock/state`). Reads go through a memory map of the file, so the
 //! data sits in the OS page cache, not in the process's private memory.
+//!
+//! ## Checks at start
+//!
+//! [`Store::open`] refuses to run wrong, before anything is written and before `ready`
+//! ([`StoreError::Refused`], a message naming the file and what to do):
+//! - **another process holds the file** ([`Refusal::Locked`]): the lock is taken by the first
+//!   read and kept until the store closes, so a second membermock on the same `--db`, or a start
+//!   while another program is in a transaction on it, is refused after `LOCK_WAIT`. Within
+//!   one process, opening a file again waits for the previous store to let go (`Hold`). Only
+//!   `reset`, which closes and reopens the file, leaves it unlocked for a few milliseconds.
+//! - **a file it cannot write** ([`Refusal::ReadOnly`]): SQLite quietly opens a file it may not
+//!   write read-only (permissions, a read-only mount), and cannot create the `-wal` file in a
+//!   read-only folder; both are refused at open, and the exclusive transaction the migrations
+//!   run in, always begun, asks for write access once more. Root passes permission checks: a
+//!   file made read-only with `chmod` is still written when membermock runs as root.
+//! - **a schema version it does not know** ([`Refusal::Newer`], [`Refusal::Foreign`]): a
+//!   `user_version` past the last migration (a newer membermock's file), or negative. The check
+//!   and the migrations share one exclusive transaction (`migrate`), which is also the first
+//!   write the store attempts.
 
 pub mod dashboard;
 pub mod luminate;
@@ -41,26 +61,51 @@ pub mod yourmembership;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use crate::seed::{FeedError, SeedInfo, SeedPlan};
 
-/// Append-only: never edit a migration that has shipped; add a new one at the end.
-const MIGRATIONS: &[&str] = &[
-    concat!(
-        include_str!("luminate.sql"),
-        include_str!("smarteru.sql"),
-        include_str!("yourmembership.sql"),
-    ),
-    include_str!("bookkeeping.sql"),
-    include_str!("luminate_2.sql"),
-    include_str!("yourmembership_groups.sql"),
+/// One step of the schema: a file under `src/store/migrations/`, `NNNN_what.sql`, whose number
+/// is the `user_version` a database has once it is applied.
+pub(crate) struct Migration {
+    pub(crate) name: &'static str,
+    pub(crate) sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($($file:literal),+ $(,)?) => {
+        &[$(Migration {
+            name: $file,
+            sql: include_str!(concat!("migrations/", $file)),
+        }),+]
+    };
+}
+
+/// **Append-only**, in order: never edit or renumber a migration that has shipped (a `--db` file
+/// made with it would keep the old one); add the next number at the end. `user_version` is how
+/// many of them a database has (1: `0001_schema.sql`, the three vendors' first tables).
+pub(crate) const MIGRATIONS: &[Migration] = migrations![
+    "0001_schema.sql",
+    "0002_bookkeeping.sql",
+    "0003_luminate_2.sql",
+    "0004_yourmembership_groups.sql",
 ];
+
+/// How long a start waits for another process to let go of the database file before refusing
+/// it: time for one that is stopping to finish.
+const LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// How long a statement waits for the file's lock after the store has it (only while `reset`
+/// reopens the file).
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+
+/// How long opening a file waits for an earlier store of this process to let go of it.
+const HOLD_WAIT: Duration = Duration::from_secs(30);
 
 /// How much of the database file reads may map into memory.
 const MMAP_BYTES: i64 = 1 << 30;
@@ -75,6 +120,30 @@ pub enum StoreError {
     /// A reading in several steps found the data changed between them (see
     /// `seed::dump`).
     Changed,
+    /// A migration failed; the database is as it was (all pending ones run in one transaction).
+    Migration {
+        name: &'static str,
+        error: rusqlite::Error,
+    },
+    /// The database file cannot be used as it is: refused at start, before anything is written.
+    Refused {
+        path: PathBuf,
+        why: Refusal,
+    },
+}
+
+/// Why a database file is refused at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its `user_version` is past the last migration this build knows.
+    Newer { found: i64, known: usize },
+    /// Its `user_version` is one no membermock sets (negative).
+    Foreign { found: i64 },
+    /// Another process holds its lock: another membermock, or another program using it.
+    Locked,
+    /// This process cannot write it: the file (`folder: false`: its permissions, a read-only
+    /// mount), or its folder, where SQLite must create the `-wal` file.
+    ReadOnly { folder: bool },
 }
 
 impl fmt::Display for StoreError {
@@ -84,6 +153,43 @@ impl fmt::Display for StoreError {
             StoreError::Io(e) => write!(f, "{e}"),
             StoreError::Closed => write!(f, "the store is closed"),
             StoreError::Changed => write!(f, "the state changed while it was being read"),
+            StoreError::Migration { name, error } => write!(
+                f,
+                "migration {name} failed ({error}); the database is unchanged"
+            ),
+            StoreError::Refused { path, why } => {
+                let path = path.display();
+                match why {
+                    Refusal::Newer { found, known } => write!(
+                        f,
+                        "{path} was made by a newer membermock (schema version {found}, this \
+                         build knows up to {known}): use a newer membermock or another --db file"
+                    ),
+                    Refusal::Foreign { found } => write!(
+                        f,
+                        "{path} has schema version {found}, which no membermock sets: it is not \
+                         a membermock database; use another --db file"
+                    ),
+                    Refusal::ReadOnly { folder: false } => write!(
+                        f,
+                        "{path} is read-only to this process (its permissions, or a read-only \
+                         mount), and membermock writes its state there: make it writable, or use \
+                         another --db file"
+                    ),
+                    Refusal::ReadOnly { folder: true } => write!(
+                        f,
+                        "cannot write beside {path}: its folder is read-only to this process, and \
+                         SQLite keeps the database's write-ahead log ({path}-wal) there: make the \
+                         folder writable, or use another --db file"
+                    ),
+                    Refusal::Locked => write!(
+                        f,
+                        "{path} is locked by another process: another membermock runs on the \
+                         same --db file, or another program is using the database. Stop it, or \
+                         start this one with another --db file"
+                    ),
+                }
+            }
         }
     }
 }
@@ -198,6 +304,37 @@ fn sweep_stale_temp_dirs(base: &Path) {
     });
 }
 
+/// The `--db` files this process's stores hold. A store lets go of its file on its own thread
+/// after its last handle is dropped: opening the same file again in this process waits for that,
+/// while a file another process holds is refused (see [`Store::open`]).
+static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+static LET_GO: Condvar = Condvar::new();
+
+/// This process's claim on a `--db` file; dropped after the connection.
+struct Hold(PathBuf);
+
+impl Hold {
+    /// Wait (at most [`HOLD_WAIT`]) for an earlier store of this process to let go of `path`.
+    fn claim(path: &Path) -> Hold {
+        let held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut held, _) = LET_GO
+            .wait_timeout_while(held, HOLD_WAIT, |held| held.iter().any(|p| p == path))
+            .unwrap_or_else(PoisonError::into_inner);
+        held.push(path.to_path_buf());
+        Hold(path.to_path_buf())
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = held.iter().position(|p| *p == self.0) {
+            held.swap_remove(i);
+        }
+        LET_GO.notify_all();
+    }
+}
+
 /// What the store thread owns.
 pub struct StoreThread {
     conn: Connection,
@@ -207,6 +344,8 @@ pub struct StoreThread {
     epoch: u64,
     /// The WAL size that next earns a warning, and jobs until the next look at it.
     wal_warning: WalWarning,
+    /// Last, so that it goes after the connection.
+    _hold: Option<Hold>,
 }
 
 /// **[choice]** The WAL keeps every write since the startup state (see the module doc), so it
@@ -257,7 +396,7 @@ impl StoreThread {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.conn = connect(&self.place)?;
+        self.conn = connect(&self.place, BUSY_WAIT)?;
         Ok(())
     }
 
@@ -277,8 +416,8 @@ impl StoreThread {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.conn = connect(&self.place)?;
-        migrate(&self.conn)?;
+        self.conn = connect(&self.place, BUSY_WAIT)?;
+        migrate(&self.conn, self.place.file())?;
         Ok(())
     }
 
@@ -354,13 +493,24 @@ pub enum Opened {
     Existing,
 }
 
-/// Open the database file with the settings every connection of the store has.
-fn connect(place: &Place) -> rusqlite::Result<Connection> {
+/// Open the database file with the settings every connection of the store has. Its first read
+/// (`journal_mode`) takes the file's lock, waiting at most `lock_wait` for another holder, and
+/// the connection keeps it until it closes.
+fn connect(place: &Place, lock_wait: Duration) -> rusqlite::Result<Connection> {
     let conn = Connection::open(place.file())?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    // Before the first read, so the WAL index lives in this process's memory.
+    // SQLite opens a file it may not write read-only, without a word; every write would fail.
+    if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("the database file is read-only".into()),
+        ));
+    }
+    conn.busy_timeout(lock_wait)?;
+    // Before the first read, so the WAL index lives in this process's memory, and the lock is
+    // never let go.
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(BUSY_WAIT)?;
     // A temporary file need not survive a crash.
     let synchronous = if place.is_temp() { "OFF" } else { "NORMAL" };
     conn.pragma_update(None, "synchronous", synchronous)?;
@@ -373,23 +523,42 @@ fn connect(place: &Place) -> rusqlite::Result<Connection> {
 }
 
 impl Store {
-    /// Open (or create) the database: a temporary file without a path. Runs migrations.
+    /// Open (or create) the database: a temporary file without a path. Takes the file's lock
+    /// for as long as the store lives, then runs migrations. A file another process holds, one
+    /// this process cannot write, or one a newer membermock made, is refused
+    /// ([`StoreError::Refused`]).
     pub fn open(path: Option<&Path>) -> Result<(Store, Opened), StoreError> {
         let place = match path {
             Some(p) => Place::File(p.to_path_buf()),
             None => Place::temp()?,
         };
-        let conn = match connect(&place).and_then(|conn| {
-            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            migrate(&conn)?;
-            Ok((conn, version))
-        }) {
+        let hold = path.map(Hold::claim);
+        let refused = |e: rusqlite::Error| {
+            let why = match e.sqlite_error() {
+                Some(e) if e.code == rusqlite::ErrorCode::DatabaseBusy => Refusal::Locked,
+                Some(e) if e.code == rusqlite::ErrorCode::ReadOnly => Refusal::ReadOnly {
+                    folder: e.extended_code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY,
+                },
+                _ => return StoreError::from(e),
+            };
+            StoreError::Refused {
+                path: place.file().to_path_buf(),
+                why,
+            }
+        };
+        let conn = match connect(&place, LOCK_WAIT)
+            .map_err(refused)
+            .and_then(|conn| match migrate(&conn, place.file()) {
+                Ok(version) => Ok((conn, version)),
+                Err(StoreError::Sqlite(e)) => Err(refused(e)),
+                Err(e) => Err(e),
+            }) {
             Ok(opened) => opened,
             Err(e) => {
                 if let Place::Temp { dir, .. } = &place {
                     let _ = std::fs::remove_dir_all(dir);
                 }
-                return Err(e.into());
+                return Err(e);
             }
         };
         let (conn, version) = conn;
@@ -405,6 +574,7 @@ impl Store {
             place,
             epoch: 0,
             wal_warning: WalWarning::new(),
+            _hold: hold,
         };
         std::thread::Builder::new()
             .name("membermock-store".into())
@@ -545,15 +715,44 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        conn.execute_batch(&format!(
-            "BEGIN; {sql}\nPRAGMA user_version = {}; COMMIT;",
-            i + 1
-        ))?;
+/// Bring the schema up to date: every migration the database lacks, in order, and the new
+/// `user_version`, in one exclusive transaction, so that a failure leaves the database as it was
+/// (the model is cargo's `util/sqlite.rs`). A `user_version` past the last migration (a newer
+/// membermock's file) is refused untouched. Returns the `user_version` found: 0 for a new
+/// database. `path` is for the messages.
+fn migrate(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    migrate_with(conn, MIGRATIONS, path)
+}
+
+fn migrate_with(
+    conn: &Connection,
+    migrations: &[Migration],
+    path: &Path,
+) -> Result<i64, StoreError> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Exclusive)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = migrations.len();
+    let applied = match usize::try_from(found) {
+        Ok(applied) if applied <= known => Ok(applied),
+        Ok(_) => Err(Refusal::Newer { found, known }),
+        Err(_) => Err(Refusal::Foreign { found }),
     }
-    Ok(())
+    .map_err(|why| StoreError::Refused {
+        path: path.to_path_buf(),
+        why,
+    })?;
+    if applied < known {
+        for migration in &migrations[applied..] {
+            tx.execute_batch(migration.sql)
+                .map_err(|error| StoreError::Migration {
+                    name: migration.name,
+                    error,
+                })?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+    }
+    tx.commit()?;
+    Ok(found)
 }
 
 /// Unix milliseconds, the unit of every stored expiry time.
@@ -579,6 +778,227 @@ mod tests {
         drop(store);
         let (_, opened) = Store::open(Some(&path)).unwrap();
         assert_eq!(opened, Opened::Existing);
+    }
+
+    /// The list is the folder, in order: file `N` is the `N`th entry, and every file under
+    /// `migrations/` is in the list.
+    #[test]
+    fn the_migrations_are_the_numbered_files_of_their_folder_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert!(
+                m.name.starts_with(&format!("{:04}_", i + 1)) && m.name.ends_with(".sql"),
+                "entry {} of MIGRATIONS is {}: name it {:04}_<what>.sql",
+                i + 1,
+                m.name,
+                i + 1
+            );
+        }
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();
+        assert_eq!(
+            files, listed,
+            "every file in migrations/ is in MIGRATIONS, in order"
+        );
+    }
+
+    /// A shipped migration is never edited: databases made with it would keep the old text. The
+    /// SHA-256 of each; a new migration adds its line here.
+    #[test]
+    fn shipped_migrations_are_never_edited() {
+        use sha2::{Digest, Sha256};
+        const SHIPPED: &[(&str, &str)] = &[
+            (
+                "0001_schema.sql",
+                "5e6333fd18dfc202666105bf4b5838327be25ae36341d48eff05599fded40695",
+            ),
+            (
+                "0002_bookkeeping.sql",
+                "4f588d6fc8e21f6beeafc49ae3acaaff76019b688aed45c03c2e97f66e0c6bca",
+            ),
+            (
+                "0003_luminate_2.sql",
+                "1f665f3dee84a682829a65d2b34864cdc18899e6ab79b77be755a48ed967e65d",
+            ),
+            (
+                "0004_yourmembership_groups.sql",
+                "38a950cafa426ea4cf6ac54cd82b1d2efa2f4eaa1ab77d2ee1a46679123fc912",
+            ),
+        ];
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            let digest = hex::encode(Sha256::digest(m.sql));
+            match SHIPPED.get(i) {
+                Some((name, sha)) => assert!(
+                    m.name == *name && digest == *sha,
+                    "{} changed (SHA-256 {digest}): a shipped migration is never edited or \
+                     renamed; put the change in a new migration at the end",
+                    m.name
+                ),
+                None => panic!(
+                    "{} is new: add (\"{}\", \"{digest}\") to SHIPPED",
+                    m.name, m.name
+                ),
+            }
+        }
+        assert_eq!(SHIPPED.len(), MIGRATIONS.len(), "a migration was removed");
+    }
+
+    /// A database file as an earlier membermock left it: its first `version` migrations, each
+    /// table of the first schema holding a row.
+    fn database_at(path: &Path, version: usize) {
+        let conn = Connection::open(path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        for m in &MIGRATIONS[..version] {
+            conn.execute_batch(&format!("BEGIN; {}\nCOMMIT;", m.sql))
+                .unwrap();
+        }
+        conn.pragma_update(None, "user_version", version).unwrap();
+        conn.execute_batch(
+            "INSERT INTO lum_site (org, api_key) VALUES ('old', 'k');
+             INSERT INTO lum_group (org, id, label) VALUES ('old', 7, 'Members');
+             INSERT INTO su_account (id, name, account_api_key) VALUES (1, 'old', 'k');
+             INSERT INTO ym_client (client_id, api_key, api_password) VALUES (5, 'k', 'p');
+             INSERT INTO ym_group_type (client_id, id, name, sort_index) VALUES (5, 1, 'T', 2);",
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_database_made_by_any_earlier_schema_is_upgraded_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        for version in 1..MIGRATIONS.len() {
+            let path = dir.path().join(format!("v{version}.db"));
+            database_at(&path, version);
+            let (store, opened) = Store::open(Some(&path)).unwrap();
+            assert_eq!(opened, Opened::Existing, "version {version}");
+            let (now, rows, counts) = store
+                .call(|c| {
+                    let now: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+                    let rows: (String, String, String, String, f64) = c.query_row(
+                        "SELECT s.org, g.label, a.name, y.api_password, t.sort_index
+                         FROM lum_site s JOIN lum_group g ON g.org = s.org, su_account a,
+                              ym_client y JOIN ym_group_type t ON t.client_id = y.client_id",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )?;
+                    Ok((now, rows, seed::counts(c)?))
+                })
+                .await
+                .unwrap();
+            assert_eq!(now as usize, MIGRATIONS.len(), "from version {version}");
+            assert_eq!(
+                rows,
+                (
+                    "old".into(),
+                    "Members".into(),
+                    "old".into(),
+                    "p".into(),
+                    2.0
+                ),
+                "from version {version}"
+            );
+            // The bookkeeping counts what was there before it (version 1), or since.
+            assert_eq!(counts["luminate"]["sites"], 1, "from version {version}");
+            assert_eq!(counts["smarteru"]["accounts"], 1, "from version {version}");
+            assert_eq!(
+                counts["yourmembership"]["clients"], 1,
+                "from version {version}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_schema_version_this_build_does_not_know_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let known = MIGRATIONS.len();
+        for (found, why) in [
+            (
+                known as i64 + 1,
+                Refusal::Newer {
+                    found: known as i64 + 1,
+                    known,
+                },
+            ),
+            (-1, Refusal::Foreign { found: -1 }),
+        ] {
+            let path = dir.path().join(format!("v{found}.db"));
+            database_at(&path, known);
+            Connection::open(&path)
+                .unwrap()
+                .pragma_update(None, "user_version", found)
+                .unwrap();
+            let err = Store::open(Some(&path)).unwrap_err();
+            match &err {
+                StoreError::Refused { path: p, why: w } => {
+                    assert_eq!((p, w), (&path, &why));
+                }
+                other => panic!("{other}"),
+            }
+            let now: i64 = Connection::open(&path)
+                .unwrap()
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(now, found);
+        }
+    }
+
+    /// Every pending migration goes in one transaction: when the last fails, the ones before it
+    /// are undone too, and `user_version` stays.
+    #[test]
+    fn a_failing_migration_leaves_the_database_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        database_at(&path, 1);
+        let conn = Connection::open(&path).unwrap();
+        let schema = |conn: &Connection| -> String {
+            conn.query_row(
+                "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let before = schema(&conn);
+        let broken = Migration {
+            name: "0005_broken.sql",
+            sql: "CREATE TABLE half_done (x); INSERT INTO no_such_table VALUES (1);",
+        };
+        let list: Vec<Migration> = MIGRATIONS
+            .iter()
+            .map(|m| Migration {
+                name: m.name,
+                sql: m.sql,
+            })
+            .chain(std::iter::once(broken))
+            .collect();
+        let err = migrate_with(&conn, &list, &path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Migration {
+                    name: "0005_broken.sql",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("no_such_table"), "{err}");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+        assert_eq!(schema(&conn), before, "the schema changed");
+        assert!(conn.is_autocommit(), "the transaction is still open");
+        // And the real list then applies.
+        assert_eq!(migrate(&conn, &path).unwrap(), 1);
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
     }
 
     #[tokio::test]

@@ -470,10 +470,10 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         let before = super::super::MIGRATIONS
             .iter()
-            .position(|m| m.contains("sort_index_real"))
+            .position(|m| m.sql.contains("sort_index_real"))
             .expect("the SortIndex migration");
-        for sql in &super::super::MIGRATIONS[..before] {
-            conn.execute_batch(sql).unwrap();
+        for m in &super::super::MIGRATIONS[..before] {
+            conn.execute_batch(m.sql).unwrap();
         }
         conn.pragma_update(None, "user_version", before).unwrap();
         conn.execute_batch(
@@ -482,7 +482,7 @@ mod tests {
              INSERT INTO ym_group (client_id, id, code, name, type_id) VALUES (1, 10, 'X', 'X', 1);",
         )
         .unwrap();
-        super::super::migrate(&conn).unwrap();
+        super::super::migrate(&conn, std::path::Path::new(":memory:")).unwrap();
         let rows: Vec<(i64, f64, String)> = conn
             .prepare("SELECT id, sort_index, typeof(sort_index) FROM ym_group_type ORDER BY id")
             .unwrap()

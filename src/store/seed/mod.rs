@@ -255,8 +255,8 @@ pub fn clear_sessions(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("DELETE FROM lum_session; DELETE FROM ym_session;")
 }
 
-/// Record counts per vendor for the health endpoint: kept by triggers (`bookkeeping.sql`), so
-/// one read of a dozen rows whatever the number of people.
+/// Record counts per vendor for the health endpoint: kept by triggers
+/// (`migrations/0002_bookkeeping.sql`), so one read of a dozen rows whatever the number of people.
 pub fn counts(conn: &Connection) -> rusqlite::Result<serde_json::Value> {
     let mut stmt = conn.prepare_cached("SELECT name, n FROM mm_count")?;
     let mut rows = stmt.query([])?;
