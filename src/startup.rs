@@ -3,6 +3,7 @@
 //! [`AppState`](crate::AppState) and call [`crate::run`] themselves.
 
 use std::fmt;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -126,6 +127,16 @@ impl From<store::seed::ApplyError> for Error {
 /// Start everything the CLI asked for and serve until SIGTERM or Ctrl-C.
 pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     let started = Instant::now();
+    // Without --db the certificate is new and depends on nothing else: it is made (a key, the
+    // machine's names) on another thread while this one opens and seeds the store. With --db it
+    // is read from, or written beside, the file: only once the store holds the file's lock.
+    let early_tls = match (args.tls_listen, &args.db) {
+        (TlsListen::On(_), None) => {
+            let args = args.clone();
+            Some(std::thread::spawn(move || tls_material(&args)))
+        }
+        _ => None,
+    };
     let (store, opened) = Store::open(args.db.as_deref())?;
     let apply_seed = opened == Opened::New || args.reset;
     if !apply_seed && (!args.seeds.is_empty() || args.generate.is_some()) {
@@ -147,7 +158,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
 
     let tls = match args.tls_listen {
         TlsListen::Off => None,
-        TlsListen::On(addr) => Some((addr, tls_material(&args)?)),
+        TlsListen::On(addr) => {
+            let material = match early_tls {
+                Some(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                None => tls_material(&args)?,
+            };
+            Some((addr, material))
+        }
     };
     let http = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -224,6 +243,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
             token: args.control_token.is_some(),
         },
     };
+    let stop = shutdown_signal();
     banner.log(args.log_format);
     let serve_options = ServeOptions {
         tls_handshake_timeout: args.tls_handshake_timeout.0,
@@ -231,7 +251,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Error> {
     };
     let journal = state.journal.clone();
     let shutdown = async move {
-        shutdown_signal().await;
+        stop.await;
         // Live feeds (the dashboard's) would hold the drain open: they end now.
         journal.close_feeds();
     };
@@ -465,23 +485,32 @@ impl Banner {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM or SIGINT (Ctrl-C). The handlers are installed when this is called, not when the
+/// future is first polled: called before the banner says "ready", so that a stop sent the moment
+/// the mock is ready is a graceful stop, not the signal's default (death, exit code 143).
+fn shutdown_signal() -> impl Future<Output = ()> + Send {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+        let term = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            tokio::select! {
+                _ = received(term) => {},
+                _ = received(interrupt) => {},
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
