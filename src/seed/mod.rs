@@ -318,6 +318,18 @@ pub enum Piece {
     Members(Vec<Member>),
 }
 
+impl Piece {
+    /// People the piece brings (0 for a tenant's own fields).
+    pub fn people(&self) -> usize {
+        match self {
+            Piece::Constituents(v) => v.len(),
+            Piece::Users(v) => v.len(),
+            Piece::Members(v) => v.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// Where pieces go. A check failing on the way is a [`SeedError`], hence the conversion.
 pub trait Sink {
     type Error: From<SeedError>;

@@ -4,9 +4,9 @@
 //! a short channel to the store thread, so parsing and inserting run on two cores at once. On
 //! the store thread, for the length of the load: no journal (the database is new; a failed
 //! load throws the file away), foreign keys off (the seed's own checks guarantee every
-//! reference: the same checks `POST /_mock/seed` runs), and no secondary indexes or
-//! bookkeeping triggers: they are built once at the end from sorted data, and the counts
-//! computed once, instead of maintained row by row. One transaction; rows go in with
+//! reference: the same checks `POST /_mock/seed` runs), and, once a seed proves big (more
+//! than 4096 people), no secondary indexes or bookkeeping triggers: they are built once at the
+//! end from sorted data, and the counts computed once, instead of maintained row by row. One transaction; rows go in with
 //! multi-row statements ([`super::insert_rows`]).
 
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
@@ -62,6 +62,10 @@ impl Sink for ChannelSink {
     }
 }
 
+/// People (of all tenants) a load inserts with the indexes and triggers in place; past them, it
+/// drops both and builds them once at the end from sorted data (and counts the rows once).
+const DEFER_INDEXES_AFTER: usize = 4096;
+
 /// On the store thread: empty the database, apply everything `pieces` brings, build the
 /// indexes, commit. A seed or SQLite failure leaves an empty database and is the inner error.
 pub(crate) fn load(
@@ -99,15 +103,28 @@ fn run(
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     conn.execute_batch("BEGIN")?;
-    for (kind, name, _) in &later {
-        conn.execute_batch(&format!("DROP {} \"{}\"", kind.to_uppercase(), name))?;
-    }
+    // Dropped only once the seed proves big: for a small one (the demo seed), dropping and
+    // rebuilding them costs more than maintaining them (each DDL statement makes SQLite parse
+    // the schema again), and a start on the demo seed must take milliseconds.
+    let mut dropped = false;
+    let mut people = 0usize;
     let t0 = std::time::Instant::now();
     let info = {
         let mut loader = Loader::new(conn, now);
         loop {
             match pieces.recv() {
                 Ok(Msg::Piece(piece)) => {
+                    people += piece.people();
+                    if !dropped && people > DEFER_INDEXES_AFTER {
+                        for (kind, name, _) in &later {
+                            conn.execute_batch(&format!(
+                                "DROP {} \"{}\"",
+                                kind.to_uppercase(),
+                                name
+                            ))?;
+                        }
+                        dropped = true;
+                    }
                     loader.apply(&piece)?;
                     let _ = applied.send(piece);
                 }
@@ -123,14 +140,16 @@ fn run(
     };
     drop(pieces);
     let inserted = t0.elapsed();
-    // Sorting for an index may use a second thread.
-    conn.pragma_update(None, "threads", 2)?;
-    for (_, _, sql) in &later {
-        conn.execute_batch(sql)?;
+    if dropped {
+        // Sorting for an index may use a second thread.
+        conn.pragma_update(None, "threads", 2)?;
+        for (_, _, sql) in &later {
+            conn.execute_batch(sql)?;
+        }
+        conn.pragma_update(None, "threads", 0)?;
+        recount(conn)?;
     }
     let indexed = t0.elapsed();
-    conn.pragma_update(None, "threads", 0)?;
-    recount(conn)?;
     write_info(conn, &info)?;
     conn.execute_batch("COMMIT")?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -147,7 +166,7 @@ fn run(
     Ok(info)
 }
 
-/// The bookkeeping counts, from the tables themselves (their triggers were off).
+/// The bookkeeping counts, from the tables themselves (when their triggers were off).
 fn recount(conn: &Connection) -> rusqlite::Result<()> {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM mm_count WHERE name <> 'generation'")?

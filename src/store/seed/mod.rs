@@ -220,14 +220,21 @@ pub(crate) fn insert_rows<T>(
         stmt.raw_execute()?;
         Ok(())
     };
-    let mut full = None;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        if chunk.len() == ROWS_PER_STATEMENT {
-            let sql = full.get_or_insert_with(|| values(ROWS_PER_STATEMENT));
-            let mut stmt = conn.prepare_cached(sql)?;
+    let mut whole = rows.chunks_exact(ROWS_PER_STATEMENT);
+    if whole.len() > 0 {
+        let mut stmt = conn.prepare_cached(&values(ROWS_PER_STATEMENT))?;
+        for chunk in whole.by_ref() {
             run(&mut stmt, chunk)?;
-        } else {
-            run(&mut conn.prepare(&values(chunk.len()))?, chunk)?;
+        }
+    }
+    // The rest one by one through one cached statement: preparing a statement for each length
+    // of a remainder (and compiling the table's triggers into it) cost more than inserting a
+    // small seed's rows.
+    let rest = whole.remainder();
+    if !rest.is_empty() {
+        let mut stmt = conn.prepare_cached(&values(1))?;
+        for row in rest {
+            run(&mut stmt, std::slice::from_ref(row))?;
         }
     }
     Ok(())
