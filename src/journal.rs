@@ -54,6 +54,12 @@ pub const TRUNCATED: &str = "…[truncated, ";
 /// the journal's byte bound.
 pub const MAX_ANSWER_BYTES: usize = 4 * 1024;
 
+/// **[choice]** How many of the newest entries keep the start of their answer; an older entry
+/// keeps its answer's content type and length only. The dashboard shows the answers of recent
+/// calls; kept in all 10,000 entries of a full journal they more than doubled its memory
+/// (lookups: ~600 bytes of answer against ~340 of the rest).
+pub const ANSWER_ENTRIES: usize = 1000;
+
 /// Parameter names (compared case-insensitively, `-` and `_` ignored) whose values are secrets.
 const SECRET_NAMES: &[&str] = &[
     "apikey",
@@ -371,6 +377,34 @@ impl Entry {
             let name = r.opt()?;
             Some((name, r.text()))
         })
+    }
+
+    /// The entry without the start of its answer body (content type and length stay), in one
+    /// allocation; `None` when it keeps no body.
+    fn without_answer(&self) -> Option<Arc<[u8]>> {
+        let blob: &[u8] = &self.blob;
+        let mut r = Reader(blob);
+        // method, path, tenant, operation, vendor code; then the answer's content type and
+        // length: as `view` reads them.
+        r.text();
+        r.text();
+        r.opt();
+        r.text();
+        r.opt();
+        r.opt();
+        r.u32();
+        let body_at = blob.len() - r.0.len();
+        r.bytes()?;
+        r.u32();
+        let rest_at = blob.len() - r.0.len();
+        Some(SCRATCH.with(|scratch| {
+            let mut buf = scratch.borrow_mut();
+            buf.clear();
+            buf.extend_from_slice(&blob[..body_at]);
+            buf.extend_from_slice(&u32::MAX.to_le_bytes());
+            buf.extend_from_slice(&blob[rest_at..]);
+            Arc::from(buf.as_slice())
+        }))
     }
 
     /// Bytes this entry holds on the heap and inline, for the journal's byte bound.
@@ -700,6 +734,14 @@ impl Journal {
             match ring.entries.pop_front() {
                 Some(old) => ring.bytes -= old.cost(),
                 None => break,
+            }
+        }
+        // The entry that has just left the newest ANSWER_ENTRIES lets go of its answer.
+        if let Some(i) = ring.entries.len().checked_sub(ANSWER_ENTRIES + 1) {
+            if let Some(blob) = ring.entries[i].without_answer() {
+                let before = ring.entries[i].cost();
+                ring.entries[i].blob = blob;
+                ring.bytes -= before - ring.entries[i].cost();
             }
         }
         drop(ring);
@@ -1050,6 +1092,49 @@ mod tests {
         let e = &j.query(&Filter::default())[2];
         assert!(e.answer().is_none());
         assert_eq!(e.params().collect::<Vec<_>>(), [("a", "b")]);
+    }
+
+    #[test]
+    fn only_the_newest_entries_keep_their_answers_and_the_bytes_add_up() {
+        let j = Journal::new(ANSWER_ENTRIES + 10);
+        let body = "{\"groups\":[1001,1002]}";
+        for i in 0..ANSWER_ENTRIES + 5 {
+            j.record(
+                Record {
+                    at: Utc::now(),
+                    api: Api::Luminate,
+                    tenant: Some("demo"),
+                    operation: "getUserGroups",
+                    method: "POST",
+                    path: "/demo/site/SRConsAPI",
+                    status: 200,
+                    vendor_code: None,
+                    fault: None,
+                    duration_ms: 0.1,
+                    answer: Some(Answer::new(Some("application/json"), body.as_bytes())),
+                },
+                |p| p.push("cons_id", &i.to_string()),
+            );
+        }
+        let entries = j.query(&Filter::default());
+        assert_eq!(entries.len(), ANSWER_ENTRIES + 5);
+        for (i, e) in entries.iter().enumerate() {
+            // Everything but the answer's body reads back as recorded.
+            assert_eq!(
+                e.params().collect::<Vec<_>>(),
+                [("cons_id", &*i.to_string())]
+            );
+            assert_eq!(e.view().operation, "getUserGroups");
+            assert_eq!(e.view().tenant, Some("demo"));
+            let kept = e.answer().map(|a| a.body);
+            if i < 5 {
+                assert_eq!(kept, None, "entry {i}");
+            } else {
+                assert_eq!(kept.as_deref(), Some(body), "entry {i}");
+            }
+        }
+        let sum: usize = entries.iter().map(|e| e.cost()).sum();
+        assert_eq!(j.bytes(), sum);
     }
 
     #[test]
