@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{channel, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use binary::{command, Binary};
+use binary::{command, http_json, Binary};
 
 /// A database file as this build leaves it after a clean stop.
 fn made_by_this_build(dir: &Path) -> PathBuf {
@@ -102,32 +102,6 @@ fn a_database_from_a_newer_membermock_is_refused_and_left_as_it_is() {
     assert_eq!(user_version(&db), future);
 }
 
-/// `METHOD path` with a JSON body over plain HTTP; the status code and body.
-fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
 fn locked_message(db: &Path) -> String {
     format!(
         "membermock failed: database: {} is locked by another process: another membermock runs \
@@ -143,7 +117,7 @@ fn a_second_membermock_on_the_same_db_is_refused_and_the_first_keeps_serving() {
     let db = dir.path().join("shared.db");
     let first = Binary::start(&["--db", db.to_str().unwrap(), "--tls-listen", "off"]);
     let site = r#"{"luminate":{"sites":[{"org":"first","api_key":"k"}]}}"#;
-    assert_eq!(http(first.http, "POST", "/_mock/seed", site).0, 200);
+    assert_eq!(http_json(first.http, "POST", "/_mock/seed", site).0, 200);
 
     let (code, stderr) = refused(on(&db));
     assert_eq!(code, 1, "{stderr}");
@@ -155,13 +129,13 @@ fn a_second_membermock_on_the_same_db_is_refused_and_the_first_keeps_serving() {
     assert_eq!(stderr.matches("membermock failed").count(), 1, "{stderr}");
 
     // The first one still reads, writes and resets its own state.
-    let (status, state) = http(first.http, "GET", "/_mock/state", "");
+    let (status, state) = http_json(first.http, "GET", "/_mock/state", "");
     assert_eq!(status, 200);
     assert!(state.contains(r#""org":"first""#), "{state}");
     let later = r#"{"luminate":{"sites":[{"org":"later","api_key":"k"}]}}"#;
-    assert_eq!(http(first.http, "POST", "/_mock/seed", later).0, 200);
-    assert_eq!(http(first.http, "POST", "/_mock/reset", "").0, 200);
-    let (status, health) = http(first.http, "GET", "/_mock/health", "");
+    assert_eq!(http_json(first.http, "POST", "/_mock/seed", later).0, 200);
+    assert_eq!(http_json(first.http, "POST", "/_mock/reset", "").0, 200);
+    let (status, health) = http_json(first.http, "GET", "/_mock/health", "");
     assert_eq!(status, 200, "{health}");
     let (status, _) = first.terminate();
     assert!(status.success());

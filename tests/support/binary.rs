@@ -126,11 +126,24 @@ impl Binary {
 
 /// `GET path` over plain HTTP; the status code and body.
 pub fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    http_json(addr, "GET", path, "")
+}
+
+/// `METHOD path` with a JSON body (none when empty) over plain HTTP; the status code and body.
+pub fn http_json(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let content = if body.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    };
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{content}Connection: close\r\n\r\n{body}"
     )
     .unwrap();
     let mut answer = String::new();
