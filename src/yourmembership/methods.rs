@@ -98,9 +98,9 @@ pub fn group_status(row: &GroupRow) -> &'static str {
 }
 
 /// Filter, page and group the member's groups by type as the request asks.
-fn member_group_list(cmd: &MemberGroupsCmd, rows: &[GroupRow]) -> Vec<GroupTypeView> {
+fn member_group_list(cmd: &MemberGroupsCmd, rows: Vec<GroupRow>) -> Vec<GroupTypeView> {
     let needle = cmd.search_term.as_deref().map(str::to_lowercase);
-    let matching = rows.iter().filter(|r| {
+    let matching = rows.into_iter().filter(|r| {
         let status = group_status(r);
         let status_ok = match cmd.status {
             "Joined" => status == "Joined",
@@ -125,18 +125,19 @@ fn member_group_list(cmd: &MemberGroupsCmd, rows: &[GroupRow]) -> Vec<GroupTypeV
         .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         .take(usize::try_from(cmd.page_size).unwrap_or(0));
     let mut types: Vec<GroupTypeView> = Vec::new();
+    // The rows are the store's answer to this call alone: their strings move into the views.
     for r in page {
         let group = GroupView {
             id: r.group_id,
-            name: r.name.clone(),
-            status: Some(group_status(r)),
-            join_option: r.join_option.clone(),
+            status: Some(group_status(&r)),
+            name: r.name,
+            join_option: r.join_option,
         };
         match types.last_mut() {
             Some(t) if t.id == r.type_id => t.groups.get_or_insert_with(Vec::new).push(group),
             _ => types.push(GroupTypeView {
                 id: r.type_id,
-                name: r.type_name.clone(),
+                name: r.type_name,
                 sort_index: r.sort_index,
                 groups: Some(vec![group]),
             }),
@@ -174,7 +175,7 @@ async fn member_groups(
     .await?;
     Ok(responses::member_groups(
         &cmd,
-        &member_group_list(&cmd, &rows),
+        member_group_list(&cmd, rows),
         now(state),
     ))
 }
@@ -217,7 +218,7 @@ async fn change_member_groups(
     .await?;
     Ok(responses::member_groups(
         &cmd,
-        &member_group_list(&cmd, &rows),
+        member_group_list(&cmd, rows),
         now(state),
     ))
 }
@@ -271,7 +272,7 @@ async fn group_types(
     Ok(responses::group_types(
         client_id,
         member_id.unwrap_or(0),
-        &types,
+        types,
         now(state),
         device,
     ))
@@ -312,7 +313,7 @@ async fn catalogue(
 
 async fn groups(state: &AppState, parts: &Parts, cmd: GroupsCmd) -> Result<Obj, YmError> {
     let types = catalogue(state, parts, i64::from(cmd.client_id), Need::Admin).await?;
-    Ok(responses::groups(&cmd, Some(&types), now(state)))
+    Ok(responses::groups(&cmd, Some(types), now(state)))
 }
 
 /// `POST` (create) or `PUT` (change; omitted fields are left as they are) of a catalogue group,

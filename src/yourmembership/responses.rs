@@ -42,29 +42,29 @@ pub struct GroupTypeView {
     pub groups: Option<Vec<GroupView>>,
 }
 
-fn group_type_list(types: Option<&[GroupTypeView]>) -> Node {
+fn group_type_list(types: Option<Vec<GroupTypeView>>) -> Node {
     let Some(types) = types else {
         return Node::Null;
     };
     Node::List(
         types
-            .iter()
+            .into_iter()
             .map(|t| {
                 Node::Obj(
                     Obj::new("GroupType", YM_NS)
                         .with("Id", t.id)
-                        .with("TypeName", t.name.as_str())
+                        .with("TypeName", t.name)
                         .with("SortIndex", t.sort_index)
                         .with(
                             "Groups",
-                            t.groups.as_ref().map(|gs| {
-                                gs.iter()
+                            t.groups.map(|gs| {
+                                gs.into_iter()
                                     .map(|g| {
                                         Obj::new("Group", YM_NS)
                                             .with("Id", g.id)
-                                            .with("Name", g.name.as_str())
+                                            .with("Name", g.name)
                                             .with("Status", g.status.map(Node::name))
-                                            .with("JoinOption", g.join_option.as_str())
+                                            .with("JoinOption", g.join_option)
                                     })
                                     .collect::<Vec<_>>()
                             }),
@@ -101,7 +101,7 @@ fn base_dto_fields(o: Obj, now: Option<DateTime<FixedOffset>>) -> Obj {
 /// `MemberGroupsResponse`: the request echoed, the member's groups by type.
 pub fn member_groups(
     cmd: &MemberGroupsCmd,
-    types: &[GroupTypeView],
+    types: Vec<GroupTypeView>,
     now: DateTime<FixedOffset>,
 ) -> Obj {
     member_groups_dto(cmd, Some(types), ok_status(), Some(now))
@@ -109,7 +109,7 @@ pub fn member_groups(
 
 fn member_groups_dto(
     cmd: &MemberGroupsCmd,
-    types: Option<&[GroupTypeView]>,
+    types: Option<Vec<GroupTypeView>>,
     status: Obj,
     now: Option<DateTime<FixedOffset>>,
 ) -> Obj {
@@ -139,7 +139,7 @@ fn member_groups_dto(
 pub fn group_types(
     client_id: i32,
     member_id: i32,
-    types: &[GroupTypeView],
+    types: Vec<GroupTypeView>,
     now: DateTime<FixedOffset>,
     device: &'static str,
 ) -> Obj {
@@ -156,7 +156,7 @@ pub fn group_types(
 fn group_types_dto(
     client_id: i32,
     member_id: i32,
-    types: Option<&[GroupTypeView]>,
+    types: Option<Vec<GroupTypeView>>,
     status: Obj,
     now: Option<DateTime<FixedOffset>>,
     device: &'static str,
@@ -172,13 +172,17 @@ fn group_types_dto(
 /// `GroupsResponse`: on GET the catalogue, every group under its type; on POST and PUT the
 /// request echoed with the group's `GroupID` (**\[choice\]**: YM says only that POST returns
 /// "the newly created GroupID"; `GroupTypeList` is left out).
-pub fn groups(cmd: &GroupsCmd, types: Option<&[GroupTypeView]>, now: DateTime<FixedOffset>) -> Obj {
+pub fn groups(
+    cmd: &GroupsCmd,
+    types: Option<Vec<GroupTypeView>>,
+    now: DateTime<FixedOffset>,
+) -> Obj {
     groups_dto(cmd, types, ok_status(), Some(now))
 }
 
 fn groups_dto(
     cmd: &GroupsCmd,
-    types: Option<&[GroupTypeView]>,
+    types: Option<Vec<GroupTypeView>>,
     status: Obj,
     now: Option<DateTime<FixedOffset>>,
 ) -> Obj {
