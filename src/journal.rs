@@ -383,20 +383,12 @@ impl Entry {
     /// allocation; `None` when it keeps no body.
     fn without_answer(&self) -> Option<Arc<[u8]>> {
         let blob: &[u8] = &self.blob;
-        let mut r = Reader(blob);
-        // method, path, tenant, operation, vendor code; then the answer's content type and
-        // length: as `view` reads them.
-        r.text();
-        r.text();
-        r.opt();
-        r.text();
-        r.opt();
-        r.opt();
-        r.u32();
-        let body_at = blob.len() - r.0.len();
-        r.bytes()?;
-        r.u32();
-        let rest_at = blob.len() - r.0.len();
+        // Where `view` found the body (after its length prefix) and the parameters: the cut
+        // is the prefix, the body and the `kept` count after it.
+        let view = self.view();
+        let body = view.answer?.body;
+        let body_at = body.as_ptr() as usize - blob.as_ptr() as usize - 4;
+        let rest_at = blob.len() - view.params.0.len();
         Some(SCRATCH.with(|scratch| {
             let mut buf = scratch.borrow_mut();
             buf.clear();
