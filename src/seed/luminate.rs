@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::generate::{self, Generate};
 use super::{
-    err, non_empty, person_err, unique, At, FastSet, NameSet, Names, Piece, SeedError, Sink, BATCH,
+    err, non_empty, person_err, unique, At, Batch, FastSet, NameSet, Names, Piece, SeedError, Sink,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -346,7 +346,7 @@ pub(crate) struct SiteFeed {
     si: usize,
     org: String,
     check: SiteCheck,
-    batch: Vec<Constituent>,
+    batch: Batch<Constituent>,
     max_cons_id: i64,
     /// `--generate`, unless the site has its own section; then the site's groups to join.
     generate: Option<Generate>,
@@ -366,7 +366,7 @@ impl SiteFeed {
             si,
             org,
             check: SiteCheck::new(si, names),
-            batch: Vec::new(),
+            batch: Batch::new(Piece::Constituents),
             max_cons_id: 0,
             generate,
             group_ids: Vec::new(),
@@ -422,16 +422,7 @@ impl SiteFeed {
     ) -> Result<(), S::Error> {
         self.check.constituent(at, &c)?;
         self.max_cons_id = self.max_cons_id.max(c.cons_id);
-        self.push(sink, c)
-    }
-
-    fn push<S: Sink>(&mut self, sink: &mut S, c: Constituent) -> Result<(), S::Error> {
-        self.batch.push(c);
-        if self.batch.len() >= BATCH {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-            sink.put(Piece::Constituents(full))?;
-        }
-        Ok(())
+        self.batch.push(sink, c)
     }
 
     /// After the head and every declared constituent: the generated ones, then the last checks.
@@ -442,12 +433,10 @@ impl SiteFeed {
             for k in 0..g.people {
                 let c = generated_constituent(&g, k, first + k as i64, &self.group_ids);
                 self.check.generated(k, &c)?;
-                self.push(sink, c)?;
+                self.batch.push(sink, c)?;
             }
         }
-        if !self.batch.is_empty() {
-            sink.put(Piece::Constituents(std::mem::take(&mut self.batch)))?;
-        }
+        self.batch.flush(sink)?;
         self.check.finish()?;
         Ok(())
     }

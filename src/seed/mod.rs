@@ -287,6 +287,40 @@ pub(crate) fn person_err(
 /// People per [`Piece`] of a tenant.
 pub(crate) const BATCH: usize = 2048;
 
+/// A tenant's people on their way to the sink, [`BATCH`] to a [`Piece`] (`piece` wraps them:
+/// `Piece::Constituents`, `Piece::Users`, `Piece::Members`).
+pub(crate) struct Batch<T> {
+    people: Vec<T>,
+    piece: fn(Vec<T>) -> Piece,
+}
+
+impl<T> Batch<T> {
+    pub(crate) fn new(piece: fn(Vec<T>) -> Piece) -> Batch<T> {
+        Batch {
+            people: Vec::new(),
+            piece,
+        }
+    }
+
+    /// Add one; a full batch goes to the sink.
+    pub(crate) fn push<S: Sink>(&mut self, sink: &mut S, person: T) -> Result<(), S::Error> {
+        self.people.push(person);
+        if self.people.len() >= BATCH {
+            let full = std::mem::replace(&mut self.people, Vec::with_capacity(BATCH));
+            sink.put((self.piece)(full))?;
+        }
+        Ok(())
+    }
+
+    /// Send what is left.
+    pub(crate) fn flush<S: Sink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
+        if self.people.is_empty() {
+            return Ok(());
+        }
+        sink.put((self.piece)(std::mem::take(&mut self.people)))
+    }
+}
+
 /// A piece of seed on its way to the store (`store::seed::Loader` applies it). A tenant opens
 /// (the stored tenant with the same key goes), then its head and its people follow in either
 /// order, people in batches; the head holds the tenant's own fields and groups, its people

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::generate::Generate;
 use super::{
-    err, non_empty, person_err, person_path, unique, validate_rfc3339, At, FastSet, NameSet, Names,
-    Piece, SeedError, Sink, BATCH,
+    err, non_empty, person_err, person_path, unique, validate_rfc3339, At, Batch, FastSet, NameSet,
+    Names, Piece, SeedError, Sink,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -442,7 +442,7 @@ pub(crate) struct AccountFeed {
     ai: usize,
     key: String,
     check: AccountCheck,
-    batch: Vec<SmarterUUser>,
+    batch: Batch<SmarterUUser>,
     max_id: i64,
     generate: Option<Generate>,
     group_names: Vec<String>,
@@ -467,7 +467,7 @@ impl AccountFeed {
             ai,
             key,
             check: AccountCheck::new(ai, names),
-            batch: Vec::new(),
+            batch: Batch::new(Piece::Users),
             max_id: 0,
             generate,
             group_names: Vec::new(),
@@ -534,16 +534,7 @@ impl AccountFeed {
         if let Ok(id) = u.id.parse::<i64>() {
             self.max_id = self.max_id.max(id);
         }
-        self.push(sink, u)
-    }
-
-    fn push<S: Sink>(&mut self, sink: &mut S, u: SmarterUUser) -> Result<(), S::Error> {
-        self.batch.push(u);
-        if self.batch.len() >= BATCH {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-            sink.put(Piece::Users(full))?;
-        }
-        Ok(())
+        self.batch.push(sink, u)
     }
 
     pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
@@ -553,12 +544,10 @@ impl AccountFeed {
             for k in 0..g.people {
                 let u = generated_user(&g, k, first + k as i64, &self.group_names);
                 self.check.generated(k, &u)?;
-                self.push(sink, u)?;
+                self.batch.push(sink, u)?;
             }
         }
-        if !self.batch.is_empty() {
-            sink.put(Piece::Users(std::mem::take(&mut self.batch)))?;
-        }
+        self.batch.flush(sink)?;
         self.check.finish()?;
         Ok(())
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::generate::{self, Generate};
 use super::{
-    err, non_empty, person_err, unique, At, FastSet, NameSet, Names, Piece, SeedError, Sink, BATCH,
+    err, non_empty, person_err, unique, At, Batch, FastSet, NameSet, Names, Piece, SeedError, Sink,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -418,7 +418,7 @@ pub(crate) struct ClientFeed {
     ci: usize,
     client_id: i64,
     check: ClientCheck,
-    batch: Vec<Member>,
+    batch: Batch<Member>,
     max_member_id: i64,
     generate: Option<Generate>,
     codes: Vec<String>,
@@ -442,7 +442,7 @@ impl ClientFeed {
             ci,
             client_id,
             check,
-            batch: Vec::new(),
+            batch: Batch::new(Piece::Members),
             max_member_id: 0,
             generate,
             codes: Vec::new(),
@@ -515,16 +515,7 @@ impl ClientFeed {
     ) -> Result<(), S::Error> {
         self.check.member(at, &m)?;
         self.max_member_id = self.max_member_id.max(m.member_id);
-        self.push(sink, m)
-    }
-
-    fn push<S: Sink>(&mut self, sink: &mut S, m: Member) -> Result<(), S::Error> {
-        self.batch.push(m);
-        if self.batch.len() >= BATCH {
-            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-            sink.put(Piece::Members(full))?;
-        }
-        Ok(())
+        self.batch.push(sink, m)
     }
 
     pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
@@ -534,12 +525,10 @@ impl ClientFeed {
             for k in 0..g.people {
                 let m = generated_member(&g, k, first + k as i64, &self.codes);
                 self.check.generated(k, &m)?;
-                self.push(sink, m)?;
+                self.batch.push(sink, m)?;
             }
         }
-        if !self.batch.is_empty() {
-            sink.put(Piece::Members(std::mem::take(&mut self.batch)))?;
-        }
+        self.batch.flush(sink)?;
         self.check.finish()?;
         Ok(())
     }
