@@ -372,12 +372,40 @@ pub fn group_code_taken(
     .exists(params![client_id, code, except])
 }
 
+/// What [`insert_group`] and [`update_group`] bind, as their `?1` to `?18`.
+fn group_values<'a>(
+    client_id: &'a i64,
+    id: &'a i64,
+    g: &'a GroupWrite,
+) -> [&'a dyn rusqlite::ToSql; 18] {
+    let s = &g.settings;
+    [
+        client_id,
+        id,
+        &g.code,
+        &g.name,
+        &g.type_id,
+        &s.active,
+        &s.hidden,
+        &s.accessibility,
+        &s.membership,
+        &s.messaging,
+        &s.send_newsletter,
+        &s.enable_feed,
+        &s.admin_can_export_members,
+        &s.photo_approval,
+        &s.email_options_admin,
+        &s.email_options_member,
+        &s.short_description,
+        &s.welcome_content,
+    ]
+}
+
 /// Add a group with the next free id of the client; returns the id.
 pub fn insert_group(conn: &Connection, client_id: i64, g: &GroupWrite) -> rusqlite::Result<i64> {
     let id: i64 = conn
         .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM ym_group WHERE client_id = ?1")?
         .query_row([client_id], |r| r.get(0))?;
-    let s = &g.settings;
     conn.prepare_cached(
         "INSERT INTO ym_group (client_id, id, code, name, type_id, active, hidden, accessibility, \
          membership, messaging, send_newsletter, enable_feed, admin_can_export_members, \
@@ -385,26 +413,7 @@ pub fn insert_group(conn: &Connection, client_id: i64, g: &GroupWrite) -> rusqli
          welcome_content) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
-    .execute(params![
-        client_id,
-        id,
-        g.code,
-        g.name,
-        g.type_id,
-        s.active,
-        s.hidden,
-        s.accessibility,
-        s.membership,
-        s.messaging,
-        s.send_newsletter,
-        s.enable_feed,
-        s.admin_can_export_members,
-        s.photo_approval,
-        s.email_options_admin,
-        s.email_options_member,
-        s.short_description,
-        s.welcome_content
-    ])?;
+    .execute(group_values(&client_id, &id, g).as_slice())?;
     Ok(id)
 }
 
@@ -415,7 +424,6 @@ pub fn update_group(
     id: i64,
     g: &GroupWrite,
 ) -> rusqlite::Result<bool> {
-    let s = &g.settings;
     let changed = conn
         .prepare_cached(
             "UPDATE ym_group SET code = coalesce(?3, code), name = coalesce(?4, name), \
@@ -432,26 +440,7 @@ pub fn update_group(
              welcome_content = coalesce(?18, welcome_content) \
              WHERE client_id = ?1 AND id = ?2",
         )?
-        .execute(params![
-            client_id,
-            id,
-            g.code,
-            g.name,
-            g.type_id,
-            s.active,
-            s.hidden,
-            s.accessibility,
-            s.membership,
-            s.messaging,
-            s.send_newsletter,
-            s.enable_feed,
-            s.admin_can_export_members,
-            s.photo_approval,
-            s.email_options_admin,
-            s.email_options_member,
-            s.short_description,
-            s.welcome_content
-        ])?;
+        .execute(group_values(&client_id, &id, g).as_slice())?;
     Ok(changed > 0)
 }
 
