@@ -203,10 +203,7 @@ pub(crate) fn constituents_after(
     let mut at = 0;
     while let Some(row) = rows.next()? {
         let cons_id: i64 = row.get(0)?;
-        while at < people.len() && people[at].cons_id < cons_id {
-            at += 1;
-        }
-        if let Some(c) = people.get_mut(at).filter(|c| c.cons_id == cons_id) {
+        if let Some(c) = super::person_at(&mut people, &mut at, cons_id, |c| c.cons_id) {
             c.groups.push(row.get(1)?);
         }
     }

@@ -240,6 +240,20 @@ pub(crate) fn insert_rows<T>(
     Ok(())
 }
 
+/// One step of a merge join between `people`, sorted by `key_of`, and rows arriving in the
+/// same order: moves the cursor `at` up to `key` and answers the person with that key, if any.
+pub(crate) fn person_at<'p, T>(
+    people: &'p mut [T],
+    at: &mut usize,
+    key: i64,
+    key_of: impl Fn(&T) -> i64,
+) -> Option<&'p mut T> {
+    while *at < people.len() && key_of(&people[*at]) < key {
+        *at += 1;
+    }
+    people.get_mut(*at).filter(|p| key_of(p) == key)
+}
+
 /// What the state was made from (see [`SeedInfo`]), kept with it.
 pub(crate) fn write_info(conn: &Connection, info: &SeedInfo) -> rusqlite::Result<()> {
     let json = serde_json::to_string(info).unwrap_or_else(|_| "{}".into());

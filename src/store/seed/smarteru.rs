@@ -251,10 +251,7 @@ pub(crate) fn users_after(
     let mut at = 0;
     while let Some(row) = rows.next()? {
         let rowid: i64 = row.get(0)?;
-        while at < users.len() && users[at].0 < rowid {
-            at += 1;
-        }
-        if let Some((_, u)) = users.get_mut(at).filter(|(r, _)| *r == rowid) {
+        if let Some((_, u)) = super::person_at(&mut users, &mut at, rowid, |(r, _)| *r) {
             u.supervisor_ids.push(row.get(1)?);
         }
     }
@@ -268,10 +265,7 @@ pub(crate) fn users_after(
     let mut at = 0;
     while let Some(row) = rows.next()? {
         let rowid: i64 = row.get(0)?;
-        while at < users.len() && users[at].0 < rowid {
-            at += 1;
-        }
-        if let Some((_, u)) = users.get_mut(at).filter(|(r, _)| *r == rowid) {
+        if let Some((_, u)) = super::person_at(&mut users, &mut at, rowid, |(r, _)| *r) {
             let permissions: String = row.get(3)?;
             u.groups.push(SmarterUMembership {
                 name: row.get(1)?,

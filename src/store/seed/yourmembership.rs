@@ -265,10 +265,7 @@ pub(crate) fn members_after(
     let mut at = 0;
     while let Some(row) = rows.next()? {
         let member_id: i64 = row.get(0)?;
-        while at < members.len() && members[at].member_id < member_id {
-            at += 1;
-        }
-        if let Some(m) = members.get_mut(at).filter(|m| m.member_id == member_id) {
+        if let Some(m) = super::person_at(&mut members, &mut at, member_id, |m| m.member_id) {
             m.groups.push(MemberGroup {
                 code: row.get(1)?,
                 member: row.get(2)?,
