@@ -23,7 +23,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use http_body_util::BodyExt;
 
-/// **[choice]** Most bytes of an over-limit body read and thrown away so that its sender gets
+/// **\[choice\]** Most bytes of an over-limit body read and thrown away so that its sender gets
 /// the answer; a sender of more gets the answer and a closed connection. 1 GiB at loopback or
 /// container-network speed takes about a second.
 pub const MAX_DRAIN_BYTES: u64 = 1024 * 1024 * 1024;

@@ -1,7 +1,7 @@
 //! The one clock the whole app reads: token and session expiry, journal times, record dates.
 //! `POST /_mock/clock` moves it, so tests can expire a session without waiting.
 //!
-//! **[choice]** The app clock stays within [`MIN`] ..= [`MAX`] (1970 to the end of year 9999):
+//! **\[choice\]** The app clock stays within [`MIN`] ..= [`MAX`] (1970 to the end of year 9999):
 //! every date it produces has the four-digit year RFC 3339 and the vendors' formats need, and
 //! no arithmetic on it can overflow. A move that would leave the range is refused; a real
 //! clock pushed close to the end saturates at [`MAX`] as wall time goes on.

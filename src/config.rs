@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Largest request body any vendor endpoint reads. **[choice]** 4 MiB is far above any real
+/// Largest request body any vendor endpoint reads. **\[choice\]** 4 MiB is far above any real
 /// package or form post; beyond it each vendor answers with its own "bad request" error.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Default size of the request journal ring.
 pub const DEFAULT_JOURNAL_LIMIT: usize = 10_000;
 
-/// Largest control-plane request body (a seed document). **[choice]** 512 MiB: any state
+/// Largest control-plane request body (a seed document). **\[choice\]** 512 MiB: any state
 /// document `GET /_mock/state` produces for a population of a million people (about 200 MB)
 /// posts back whole.
 pub const MAX_CONTROL_BODY_BYTES: usize = 512 * 1024 * 1024;

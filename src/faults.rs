@@ -2,7 +2,7 @@
 //!
 //! A rule targets an api, optionally one operation and one tenant. When a vendor request matches,
 //! the rule fires with its `probability` (a seeded generator makes the sequence repeatable) and
-//! at most `times` times. **[choice]** Rules are tried in the order they were added and the first
+//! at most `times` times. **\[choice\]** Rules are tried in the order they were added and the first
 //! that fires decides; a rule that does not fire (probability) does not use up a `times`.
 
 use std::sync::{Arc, Mutex};
@@ -140,7 +140,7 @@ pub fn operations(api: Api) -> Vec<&'static str> {
     }
 }
 
-/// Longest latency a rule may add. **[choice]** Two minutes: longer than any client timeout
+/// Longest latency a rule may add. **\[choice\]** Two minutes: longer than any client timeout
 /// worth testing, short enough that a typo cannot hang a test run for hours.
 pub const MAX_LATENCY_MS: u64 = 120_000;
 

@@ -34,27 +34,27 @@ pub use answer::{is_answer_secret, mask as mask_answer};
 /// What replaces a secret value in the journal.
 pub const MASK: &str = "****";
 
-/// **[choice]** Longest parameter value kept, in bytes; a longer one is cut at a character
+/// **\[choice\]** Longest parameter value kept, in bytes; a longer one is cut at a character
 /// boundary and ends with [`TRUNCATED`] and the full length.
 pub const MAX_VALUE_BYTES: usize = 1024;
 
-/// **[choice]** Most bytes of parameters kept per entry; the parameters after that are counted
+/// **\[choice\]** Most bytes of parameters kept per entry; the parameters after that are counted
 /// in one `…` pair instead of kept.
 pub const MAX_PARAM_BYTES: usize = 16 * 1024;
 
-/// **[choice]** Default bound on the bytes all entries keep together (oldest dropped first).
+/// **\[choice\]** Default bound on the bytes all entries keep together (oldest dropped first).
 pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// Marks a value the journal cut.
 pub const TRUNCATED: &str = "…[truncated, ";
 
-/// **[choice]** Most bytes of an answer body kept per entry (the dashboard shows them, as does
+/// **\[choice\]** Most bytes of an answer body kept per entry (the dashboard shows them, as does
 /// `GET /_mock/requests/{id}`): the start of the body, with its full length. 4 KiB holds every
 /// answer a membership lookup gives; a long list is cut, and 10,000 entries of it stay within
 /// the journal's byte bound.
 pub const MAX_ANSWER_BYTES: usize = 4 * 1024;
 
-/// **[choice]** How many of the newest entries keep the start of their answer; an older entry
+/// **\[choice\]** How many of the newest entries keep the start of their answer; an older entry
 /// keeps its answer's content type and length only. The dashboard shows the answers of recent
 /// calls; kept in all 10,000 entries of a full journal they more than doubled its memory
 /// (lookups: ~600 bytes of answer against ~340 of the rest).
@@ -835,7 +835,7 @@ impl Journal {
     }
 }
 
-/// **[choice]** Bytes of JSON written per piece of a streamed journal answer.
+/// **\[choice\]** Bytes of JSON written per piece of a streamed journal answer.
 const CHUNK_BYTES: usize = 64 * 1024;
 
 /// `GET /_mock/requests` as JSON pieces of about 64 KiB, written one at a time as the client

@@ -24,6 +24,9 @@
 //! clock that expiry reads. Shared codecs are in [`wire`].
 
 #![forbid(unsafe_code)]
+// The crate is an application: its docs are read with `--document-private-items`, where a
+// public item linking to a private one is a working link.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod body;
 pub mod cache;

@@ -1,6 +1,6 @@
 //! Start-up: open the store, load and apply the seed, build the TLS material, bind the
 //! listeners, serve until SIGTERM or Ctrl-C, flush. What `main` calls; tests build
-//! [`AppState`](crate::AppState) and call [`crate::run`] themselves.
+//! [`crate::AppState`] and call [`crate::run`] themselves.
 
 use std::fmt;
 use std::future::Future;

@@ -337,7 +337,7 @@ async fn seed(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>,
 
 /// The whole state as a seed document, streamed as it is read (see `store::seed::dump`).
 ///
-/// **[choice]** A state of up to [`STATE_IN_ONE_PIECE`] bytes is answered whole, with a
+/// **\[choice\]** A state of up to [`STATE_IN_ONE_PIECE`] bytes is answered whole, with a
 /// `Content-Length`, as it always was; a bigger one streams (chunked), so memory stays flat.
 async fn state(State(state): State<AppState>) -> Result<Response, ControlError> {
     use futures_util::{StreamExt, TryStreamExt};

@@ -18,7 +18,7 @@
 
 use super::{is_secret_name, MASK};
 
-/// Names whose values are secrets in an answer, besides [`is_secret`]'s: a login's nonce and
+/// Names whose values are secrets in an answer, besides [`is_secret`](super::is_secret)'s: a login's nonce and
 /// the signature that vouches for it.
 const ANSWER_SECRET_NAMES: &[&str] = &["nonce", "signature"];
 

@@ -128,7 +128,7 @@ pub fn non_empty<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params.get(name).filter(|v| !v.is_empty())
 }
 
-/// **[choice]** `JSESSIONID` is read from the parameter (M/getLoginUrl.html: "Any time the auth
+/// **\[choice\]** `JSESSIONID` is read from the parameter (M/getLoginUrl.html: "Any time the auth
 /// token is used, JSESSIONID must be passed as POST data"), then the `JSESSIONID` cookie, then
 /// the path's `;jsessionid=` suffix, a servlet container's order (a cookie wins over the URL).
 /// The suffix is where clients put the routing id, which names no session.
@@ -191,7 +191,7 @@ impl Redirects {
         })
     }
 
-    /// **[choice]** `success_redirect` / `error_redirect` win over `redirect` when both apply.
+    /// **\[choice\]** `success_redirect` / `error_redirect` win over `redirect` when both apply.
     pub fn target(&self, succeeded: bool) -> Option<&str> {
         let specific = if succeeded {
             &self.success_redirect
@@ -202,7 +202,7 @@ impl Redirects {
     }
 }
 
-/// **[choice]** Signed redirect parameter names: `ts` (unix seconds on the app clock) is
+/// **\[choice\]** Signed redirect parameter names: `ts` (unix seconds on the app clock) is
 /// appended first, then `sig`: the lower-case hex digest of the URL's query string (after `ts`
 /// was appended) immediately followed by the site's secret key.
 pub const SIGN_TS_PARAM: &str = "ts";
@@ -243,7 +243,7 @@ pub enum ConsKey {
 }
 
 impl ConsKey {
-    /// cons_id, then member_id, then primary_email (luminate.md §4); **[choice]** an empty
+    /// cons_id, then member_id, then primary_email (luminate.md §4); **\[choice\]** an empty
     /// value counts as absent.
     pub fn read(params: &Params, with_email: bool) -> Result<Option<ConsKey>, LumError> {
         let get = |n: &str| params.get(n).filter(|v| !v.is_empty());
@@ -543,7 +543,7 @@ pub const TRANSACTION_TYPES: &[&str] = &[
 ];
 
 /// `getUserTransactions`' filters and paging, checked (the mock records no transactions, so
-/// they select nothing): **[choice]** dates are `YYYY-MM-DD` (else 9), `begin_date` after
+/// they select nothing): **\[choice\]** dates are `YYYY-MM-DD` (else 9), `begin_date` after
 /// `end_date` is 25, `transaction_type` is one of the documented types (comma-separated,
 /// else 9), bad `list_*` values are 50.
 fn transaction_criteria(params: &Params) -> Result<(), LumError> {
@@ -600,7 +600,7 @@ fn changes(params: &Params) -> Result<Changes, LumError> {
     })
 }
 
-/// **[choice]** Whether an address is one: `local@domain`, one `@`, no spaces or control
+/// **\[choice\]** Whether an address is one: `local@domain`, one `@`, no spaces or control
 /// characters, a domain with a dot that neither starts nor ends the domain, at most 255
 /// characters. (Used by `isEmailValid` and for the address a record gets.)
 pub fn is_email(s: &str) -> bool {
@@ -648,7 +648,7 @@ fn group_ids(params: &Params, name: &'static str) -> Result<Vec<i64>, LumError> 
         .collect()
 }
 
-/// A constituent field's value: **[choice]** at most 255 characters (23, "Input size error")
+/// A constituent field's value: **\[choice\]** at most 255 characters (23, "Input size error")
 /// and no control characters (35, "Input contains invalid characters").
 fn field(params: &Params, param: &'static str) -> Result<Option<String>, LumError> {
     match params.get(param).filter(|v| !v.is_empty()) {

@@ -14,16 +14,16 @@
 //! - An allowed origin gets `Access-Control-Allow-Origin: <its exact origin>` (never `*`: the
 //!   clients send credentials) and `Access-Control-Allow-Credentials: true`, on every answer of
 //!   a client servlet, errors and redirects included.
-//! - **[choice]** Only the client servlets (`CRConsAPI`, `CRGroupAPI`) answer browsers: the
+//! - **\[choice\]** Only the client servlets (`CRConsAPI`, `CRGroupAPI`) answer browsers: the
 //!   setting is the *JavaScript* API's, and the server servlets take administrator passwords
 //!   that no page should hold.
-//! - **[choice]** Domains match as Luminate's own `luminateExtend_server` page matches them
+//! - **\[choice\]** Domains match as Luminate's own `luminateExtend_server` page matches them
 //!   against `CONVIO_API_CROSSDOMAINS_TRUSTED` (convio/luminateExtend): the page's host `h` is
 //!   allowed when the list holds `h`, `www.h`, `*.h`, the parent `p` of `h` (what follows its
 //!   first dot) or `*.p`; case-insensitive, any scheme. That page compares `host:port`; the
 //!   mock lets an entry without a port match any port (pages under development have one), and
 //!   an entry with a port only that port.
-//! - **[choice]** A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
+//! - **\[choice\]** A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
 //!   from an allowed origin: 200, empty, allowing `GET, POST`, the headers it asked for, for
 //!   30 minutes; from any other origin: 403, empty, no CORS headers (what a servlet container's
 //!   CORS filter answers).
@@ -39,7 +39,7 @@ use axum::response::Response;
 
 use super::command::LumRequest;
 
-/// **[choice]** How long a browser may cache a preflight answer.
+/// **\[choice\]** How long a browser may cache a preflight answer.
 pub const PREFLIGHT_MAX_AGE_SECONDS: &str = "1800";
 /// The verbs a preflight allows (the method table decides per method on the real call).
 pub const ALLOW_METHODS: &str = "GET, POST";

@@ -69,7 +69,7 @@ pub enum LumError {
     Injected(String),
 }
 
-/// **[choice]** `login` failures answer code 202: no vendor page gives the code, and public
+/// **\[choice\]** `login` failures answer code 202: no vendor page gives the code, and public
 /// participant-centre clients treat 200, 201, 202 and 204 after `login` as a wrong user name
 /// or password.
 pub const BAD_LOGIN_CODE: &str = "202";
@@ -130,7 +130,7 @@ impl LumError {
 }
 
 /// The message of each code: the first sentence of the code's text on the vendor's
-/// error-codes pages. **[choice]** The pages give descriptions, not literal messages; the two
+/// error-codes pages. **\[choice\]** The pages give descriptions, not literal messages; the two
 /// messages seen from live servers ("Unable to process request." for 1, "Incorrect API key."
 /// for 2) are exactly the first sentences of theirs, so every code follows that rule. 202 and
 /// 405 are not on the pages (their texts are the mock's and the older pages'). Unknown codes

@@ -16,14 +16,14 @@ use super::errors::LumError;
 use super::sites::Site;
 use super::Fail;
 
-/// **[choice]** An auth token (`login`, `getLoginUrl`) lives 30 minutes from its creation on
+/// **\[choice\]** An auth token (`login`, `getLoginUrl`) lives 30 minutes from its creation on
 /// the app clock, not extended by use (no write on every read). The vendor's logged-in session
 /// times out after 15 minutes *of inactivity* (G/sso_convio_as_master.html), which a fixed
 /// lifetime cannot reproduce; 30 minutes keeps a busy test session alive.
 pub const AUTH_TOKEN_TTL_MS: i64 = 30 * 60 * 1000;
 /// A single-sign-on token lives 15 minutes (vendor documentation).
 pub const SSO_TOKEN_TTL_MS: i64 = 15 * 60 * 1000;
-/// **[choice]** The load-balancer route the mock reports (`routing_id`, `JSESSIONID` suffix):
+/// **\[choice\]** The load-balancer route the mock reports (`routing_id`, `JSESSIONID` suffix):
 /// the mock is a single node.
 pub const ROUTING_ID: &str = "membermock";
 /// Group ids below this are Luminate's built-in groups: membership changes refuse them (14),
@@ -33,13 +33,13 @@ pub const FIRST_CUSTOM_GROUP_ID: i64 = 1000;
 /// Default is 1000."
 pub const MAX_NUMBER_LIMIT: i64 = 1000;
 pub const MAX_NUMBER_DEFAULT: i64 = 1000;
-/// `listGroups` `list_page_size` "Default is 25."; **[choice]** at most 1000.
+/// `listGroups` `list_page_size` "Default is 25."; **\[choice\]** at most 1000.
 pub const LIST_PAGE_SIZE_DEFAULT: i64 = 25;
 pub const LIST_PAGE_SIZE_LIMIT: i64 = 1000;
-/// **[choice]** Constituent fields written through `create` / `update` / `createOrUpdate` are at
+/// **\[choice\]** Constituent fields written through `create` / `update` / `createOrUpdate` are at
 /// most 255 characters (23 beyond) without control characters (35).
 pub const MAX_FIELD_CHARS: usize = 255;
-/// **[choice]** A nonce works once, within 5 minutes (the vendor: "the nonce expires after one
+/// **\[choice\]** A nonce works once, within 5 minutes (the vendor: "the nonce expires after one
 /// use or when the logged in session ends").
 pub const NONCE_TTL_MS: i64 = 5 * 60 * 1000;
 /// M/logout_method.html's answer: `{"loginResponse":{"message":"User logged out successfully."}}`.
@@ -83,7 +83,7 @@ pub struct UserField {
     pub group: &'static str,
 }
 
-/// **[choice]** The constituent fields the mock keeps, as `listUserFields` describes them:
+/// **\[choice\]** The constituent fields the mock keeps, as `listUserFields` describes them:
 /// names are the parameters that set them (M/listUserFields_method.html: "the name of the HTTP
 /// parameter to use to set the field in a request to create or update a constituent"), types
 /// `TEXT`, widths the mock's own limit, groups named by the mock.
@@ -430,7 +430,7 @@ const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUM
 /// A `loginResponse` for `cons_id` without session fields: `timestamp`, its `signature` and
 /// the `login_test_url`.
 ///
-/// **[choice]** `signature` is the site's `sign_redirects` digest (MD5 by default, 32 hex
+/// **\[choice\]** `signature` is the site's `sign_redirects` digest (MD5 by default, 32 hex
 /// digits as in the page's example) of the cons_id, the timestamp and the site's secret key,
 /// concatenated; nil when the site has no secret key. `login_test_url` carries the site's API
 /// key, as in the page's example.
@@ -543,7 +543,7 @@ fn insert(conn: &Connection, org: &str, changes: &Changes) -> Result<i64, Fail> 
 }
 
 /// Group ids below 1000 are refused (14: "Cannot be used for pre-defined groups (those with
-/// IDs less than 1000)"); **[choice]** an unknown group to add is 9.
+/// IDs less than 1000)"); **\[choice\]** an unknown group to add is 9.
 fn check_groups(conn: &Connection, org: &str, changes: &Changes) -> Result<(), Fail> {
     let all = changes
         .add_group_ids
@@ -628,7 +628,7 @@ fn take_nonce(conn: &Connection, org: &str, nonce: &str, ctx: &Ctx) -> Result<Op
     )
 }
 
-/// **[choice]** Token shapes: auth and SSO tokens are 40 random lower-case hex digits; a
+/// **\[choice\]** Token shapes: auth and SSO tokens are 40 random lower-case hex digits; a
 /// JSESSIONID is 32 upper-case hex digits plus `.` and the routing id, like a servlet
 /// container's.
 /// A new token; an auth token joins `jsessionid` when given, else opens a new servlet session.

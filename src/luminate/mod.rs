@@ -21,7 +21,7 @@
 //! credentials (3/5/7) → rights (3/14) → method parameters (9, 10, 22, 23, 25, 35, 50) →
 //! lookup (16/8/14/15) → the store → the answer (with its CORS headers).
 //!
-//! **[choice]** decisions (each lives in one constant or commented function; docs/luminate.md
+//! **\[choice\]** decisions (each lives in one constant or commented function; docs/luminate.md
 //! lists them all):
 //! - a method the servlet does not serve takes only POST; an unknown servlet answers code 6,
 //!   an unknown org code 2 — `verbs_of`, `run`, `call`;
@@ -262,7 +262,7 @@ async fn answer(state: &AppState, head: &Head, request: &LumRequest) -> Response
     }
 }
 
-/// **[choice]** An answer that hands out a servlet session (`login`, `getLoginUrl`,
+/// **\[choice\]** An answer that hands out a servlet session (`login`, `getLoginUrl`,
 /// `loginTest`) also sets it as the `JSESSIONID` cookie, as the vendor's servlet container
 /// does, so cookie-jar clients stay in their session; attributes are the container defaults
 /// (`Path=/; HttpOnly`).
@@ -270,7 +270,7 @@ fn session_cookie(jsessionid: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("JSESSIONID={jsessionid}; Path=/; HttpOnly")).ok()
 }
 
-/// The verbs the named method takes on this servlet; **[choice]** a method the servlet does
+/// The verbs the named method takes on this servlet; **\[choice\]** a method the servlet does
 /// not serve takes only POST (so a GET naming no method of the servlet is 405).
 fn verbs_of(request: &LumRequest) -> Verbs {
     request.row.map_or(Verbs::Post, |r| r.verbs)

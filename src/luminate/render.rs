@@ -22,7 +22,7 @@ pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 pub const SCHEMA_LOCATION: &str =
     "http://convio.com/crm/v1.0 http://service.convio.net/xmlschema/crm.public.v1.xsd";
 
-/// **[choice]** Content types (the live server's are not pinned down by its docs); JSON's
+/// **\[choice\]** Content types (the live server's are not pinned down by its docs); JSON's
 /// media type can be switched to `text/plain` per site.
 pub const XML_CONTENT_TYPE: &str = "text/xml;charset=UTF-8";
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
@@ -343,7 +343,7 @@ fn cons_fields(d: &mut Doc, c: &ConsRow, with_user_name: bool) {
     });
 }
 
-/// **[choice]** A `listConsFieldsResponse` field: `name`, `label`, `valueType`, `maxChars`,
+/// **\[choice\]** A `listConsFieldsResponse` field: `name`, `label`, `valueType`, `maxChars`,
 /// `required`, `isUserModifiable`, `group` (the elements clients read; the order is the mock's).
 fn user_field(d: &mut Doc, f: &UserField) {
     d.text("name", f.name);
@@ -364,7 +364,7 @@ fn user_field(d: &mut Doc, f: &UserField) {
 /// example's order: id, name, description, four timestamps, groupMode, securityMode,
 /// numMembers, numActiveMembers, emailStats, securityCategory, groupType.
 ///
-/// **[choice]** What the mock does not keep: the timestamps and the security category are nil;
+/// **\[choice\]** What the mock does not keep: the timestamps and the security category are nil;
 /// `groupMode` and `securityMode` are the example's `STATIC_REBUILDABLE` and `ADMINISTRATOR`;
 /// every member is active; `numSendable` counts members with an e-mail address, the other
 /// e-mail counters are 0. Timestamp and counter order inside the example is inferred.

@@ -15,7 +15,7 @@ use crate::wire::secret_eq;
 use super::auth::Admin;
 use super::cors::CorsDomains;
 
-/// **[choice]** API administrators remembered per site (their log-ins succeed without a store
+/// **\[choice\]** API administrators remembered per site (their log-ins succeed without a store
 /// call); beyond this the oldest is forgotten.
 const ADMINS_KEPT: usize = 64;
 

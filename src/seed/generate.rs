@@ -5,12 +5,12 @@
 //! every run, on every machine, whatever else the tenant holds. Each vendor turns a person
 //! into its own record (ids after the tenant's declared ones); see `seed/<vendor>.rs`.
 //!
-//! **[choice]** How many groups a generated person is in: none for 10%, one for 35%, two for
+//! **\[choice\]** How many groups a generated person is in: none for 10%, one for 35%, two for
 //! 30%, three for 15%, and four to twelve for the last 10% ("most in 1–3 groups, some in
 //! none, a few in many"). Which groups: earlier groups of the tenant are more popular (the
 //! chance falls with the group's position), so group sizes spread from large to small.
 //!
-//! **[choice]** Generated people are all active, with the password `generated`, user names
+//! **\[choice\]** Generated people are all active, with the password `generated`, user names
 //! and emails built from their name and id (`ada.lovelace.1000008@example.org`), and no API
 //! keys, supervisors or administrator rights: a population to look up and sync, not callers.
 
@@ -36,10 +36,10 @@ fn default_seed() -> u64 {
 
 /// The seed number when none is given.
 pub const DEFAULT_SEED: u64 = 1;
-/// **[choice]** At most ten million generated people per tenant (a typo guard, not a limit of
+/// **\[choice\]** At most ten million generated people per tenant (a typo guard, not a limit of
 /// the store).
 pub const MAX_PEOPLE: u64 = 10_000_000;
-/// **[choice]** At most ten thousand generated groups per tenant.
+/// **\[choice\]** At most ten thousand generated groups per tenant.
 pub const MAX_GROUPS: u64 = 10_000;
 /// The password of every generated person.
 pub const PASSWORD: &str = "generated";

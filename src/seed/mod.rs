@@ -5,12 +5,12 @@
 //! `GET /_mock/state`. `schemas/seed.schema.json` describes it for other tools; a test keeps the
 //! two in step.
 //!
-//! **[choice]** A tenant (Luminate site, SmarterU account, YM client) named in a document
+//! **\[choice\]** A tenant (Luminate site, SmarterU account, YM client) named in a document
 //! replaces the stored tenant with the same key whole — its groups, people and sessions — so a
 //! test that seeds its own tenant always starts from exactly what it sent. Other tenants are
 //! untouched.
 //!
-//! **[choice]** A tenant's `"generate"` section adds synthetic people after its declared ones
+//! **\[choice\]** A tenant's `"generate"` section adds synthetic people after its declared ones
 //! (see [`generate`]); `--generate N` gives every tenant of the start-up seed that has no
 //! section of its own N generated people.
 //!

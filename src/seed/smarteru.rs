@@ -84,7 +84,7 @@ pub enum ActiveStatus {
     Inactive,
 }
 
-/// **[choice]** Default timezone of a SmarterU user: a display value the public PHP client maps.
+/// **\[choice\]** Default timezone of a SmarterU user: a display value the public PHP client maps.
 pub const DEFAULT_SMARTERU_TIMEZONE: &str = "(GMT-5:00) - America/New_York";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -57,7 +57,7 @@ fn whole_as_integer<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Err
     }
 }
 
-/// **[choice]** Default `JoinOption` of a YM group.
+/// **\[choice\]** Default `JoinOption` of a YM group.
 pub const DEFAULT_JOIN_OPTION: &str = "CanJoin";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,7 +121,7 @@ impl GroupSettings {
     }
 }
 
-/// **[choice]** The values the option settings take: what the public OWASP client names.
+/// **\[choice\]** The values the option settings take: what the public OWASP client names.
 pub const GROUP_OPTION_VALUES: std::ops::RangeInclusive<i32> = 0..=2;
 
 fn default_join_option() -> String {

@@ -14,7 +14,7 @@ use crate::store::smarteru::{
 use super::errors::SuError;
 use super::package::Node;
 
-/// **[choice]** `listUsers` page size when the request gives none, and the largest honoured.
+/// **\[choice\]** `listUsers` page size when the request gives none, and the largest honoured.
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 1000;
 
@@ -259,7 +259,7 @@ enum Action {
     /// `Action` + `Code`.
     Required,
     /// `updateGroup`, `createGroup` (the vendor's request packages show `Permission` > `Code`
-    /// alone) and `createUser`. **[choice]** A `Code` without `Action` is granted, added to
+    /// alone) and `createUser`. **\[choice\]** A `Code` without `Action` is granted, added to
     /// what the user holds; an `Action` when present is honoured.
     Optional,
 }
@@ -295,7 +295,7 @@ fn permissions(
     Ok(out)
 }
 
-/// **[choice]** `updateGroup` > `Group` children the mock accepts and ignores: group settings it
+/// **\[choice\]** `updateGroup` > `Group` children the mock accepts and ignores: group settings it
 /// does not store. `Status` is applied; renaming (`Name`, `GroupID`) is not emulated (SU:13).
 const GROUP_IGNORED: &[&str] = &[
     "Description",
@@ -310,7 +310,7 @@ const GROUP_IGNORED: &[&str] = &[
     "DashboardSetID",
 ];
 
-/// **[choice]** `updateUser` > `Info` children accepted and ignored: settings the mock does not
+/// **\[choice\]** `updateUser` > `Info` children accepted and ignored: settings the mock does not
 /// store. `Email`, `EmployeeID`, `GivenName`, `Surname` and `Timezone` are applied.
 const INFO_IGNORED: &[&str] = &[
     "Password",
@@ -321,7 +321,7 @@ const INFO_IGNORED: &[&str] = &[
     "AuthenticationType",
 ];
 
-/// **[choice]** `updateUser` > `Profile` children accepted and ignored: profile fields the mock
+/// **\[choice\]** `updateUser` > `Profile` children accepted and ignored: profile fields the mock
 /// does not store. `Status`, `HomeGroup` and `Supervisors` are applied.
 const PROFILE_IGNORED: &[&str] = &[
     "Organization",
@@ -347,7 +347,7 @@ const PROFILE_IGNORED: &[&str] = &[
     "ReceiveNotifications",
 ];
 
-/// **[choice]** Containers a client must send (the PHP client always does) but whose content the
+/// **\[choice\]** Containers a client must send (the PHP client always does) but whose content the
 /// mock does not model: accepted empty, any child is SU:13 rather than a silent success.
 fn empty_container(check: &mut Check, parent: &Node, name: &str) {
     if let Some(node) = parent.child(name) {
@@ -419,7 +419,7 @@ fn profile_change(check: &mut Check, user: &Node) -> Result<ProfileChange, SuErr
     })
 }
 
-/// `MatchType` (EXACT or CONTAINS, **[choice]** EXACT when absent) and `Value`.
+/// `MatchType` (EXACT or CONTAINS, **\[choice\]** EXACT when absent) and `Value`.
 fn text_match(check: &mut Check, node: &Node) -> Result<TextMatch, SuError> {
     check.allow(node, &["MatchType", "Value"], &["MatchType", "Value"]);
     let value = required(node, "Value")?.value().to_string();
@@ -457,7 +457,7 @@ fn user_identifier(check: &mut Check, ident: &Node) -> Result<UserIdentifier, Su
     Ok(found)
 }
 
-/// **[choice]** Dates in a `listUsers` filter: `dd/mm/yyyy` (what the PHP client sends),
+/// **\[choice\]** Dates in a `listUsers` filter: `dd/mm/yyyy` (what the PHP client sends),
 /// `dd-Mmm-yyyy` (the vendor's documentation) or `yyyy-mm-dd`; both ends inclusive, in UTC.
 fn filter_date(value: &str) -> Result<NaiveDate, SuError> {
     ["%d/%m/%Y", "%d-%b-%Y", "%Y-%m-%d"]
@@ -585,7 +585,7 @@ fn new_user_info(check: &mut Check, info: &Node) -> Result<NewUser, SuError> {
     })
 }
 
-/// **[choice]** An email address as the mock checks it: one `@` with text on both sides, a dot
+/// **\[choice\]** An email address as the mock checks it: one `@` with text on both sides, a dot
 /// in the domain, no spaces.
 fn plausible_email(value: &str) -> bool {
     match value.split_once('@') {

@@ -8,7 +8,7 @@
 //!
 //! Method-specific codes: SmarterU's method pages end with error tables no public copy shows.
 //! Where a public source shows a text it is used exactly, with the source next to it; every
-//! other method code is a **[choice]** listed in `docs/smarteru.md`.
+//! other method code is a **\[choice\]** listed in `docs/smarteru.md`.
 
 use axum::response::{IntoResponse, Response};
 
@@ -46,7 +46,7 @@ pub enum SuError {
     NoPostData,
     /// SU:02 — no `Package` field.
     NoPackage,
-    /// SU:02 **[choice]** — the `Package` field sent more than once.
+    /// SU:02 **\[choice\]** — the `Package` field sent more than once.
     RepeatedPackage,
     /// SU:03 — not well-formed XML, DOCTYPE, invalid UTF-8, over the size limits; the reason is
     /// a hint for the log.
@@ -73,34 +73,34 @@ pub enum SuError {
     UnexpectedElement(String),
     /// SU:9999
     Internal,
-    /// GUG:01 **[choice]**
+    /// GUG:01 **\[choice\]**
     GugEmail,
-    /// GUG:02 **[choice]**
+    /// GUG:02 **\[choice\]**
     GugEmployeeId,
-    /// GUG:03 **[choice]**
+    /// GUG:03 **\[choice\]**
     GugId,
     /// GU:03 — also what `updateUser`/`updateGroup`/`createGroup` say for a user they cannot
     /// find.
     UserNotFound,
     /// GG:03 — also what the writes say for a group they cannot find.
     GroupNotFound,
-    /// UU:69 **[choice]** — owners and administrators are not changed through `updateUser`.
+    /// UU:69 **\[choice\]** — owners and administrators are not changed through `updateUser`.
     UserNotUpdatable,
-    /// UG:31 / UU:31 / CU:31 / CG:31 **[choice]** — a permission code SmarterU does not define.
+    /// UG:31 / UU:31 / CU:31 / CG:31 **\[choice\]** — a permission code SmarterU does not define.
     InvalidPermission(Prefix, String),
-    /// UG:40 / UU:40 **[choice]** — removing a user from their home group.
+    /// UG:40 / UU:40 **\[choice\]** — removing a user from their home group.
     HomeGroupRemoval(Prefix),
-    /// UU:41 / CU:41 **[choice]** — the email belongs to another user of the account.
+    /// UU:41 / CU:41 **\[choice\]** — the email belongs to another user of the account.
     EmailTaken(Prefix),
-    /// UU:42 / CU:42 **[choice]** — the employee ID belongs to another user of the account.
+    /// UU:42 / CU:42 **\[choice\]** — the employee ID belongs to another user of the account.
     EmployeeIdTaken(Prefix),
-    /// UU:43 / CU:43 **[choice]** — a `Supervisor` names no other user.
+    /// UU:43 / CU:43 **\[choice\]** — a `Supervisor` names no other user.
     SupervisorNotFound(Prefix, String),
-    /// CG:41 **[choice]** — `createGroup` with the name of an existing group.
+    /// CG:41 **\[choice\]** — `createGroup` with the name of an existing group.
     GroupNameTaken,
-    /// CG:42 **[choice]** — `createGroup` with the `GroupID` of an existing group.
+    /// CG:42 **\[choice\]** — `createGroup` with the `GroupID` of an existing group.
     GroupIdTaken,
-    /// CG:50 **[choice]** — `createGroup` by a user who may not create groups.
+    /// CG:50 **\[choice\]** — `createGroup` by a user who may not create groups.
     GroupCreationDenied,
     /// A code injected by a fault rule; the message comes from this table when known.
     Injected(String),

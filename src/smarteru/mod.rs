@@ -18,7 +18,7 @@
 //! through the API, renaming groups, profile fields other than those, learning modules,
 //! subscription variants, venues, wages, tags, teams, custom fields.
 //!
-//! **[choice]** decisions, each defined once next to the code it governs:
+//! **\[choice\]** decisions, each defined once next to the code it governs:
 //! - SU:01 for a GET or an empty POST as well as for plain HTTP ([`served_over_https_post`]);
 //! - SU:01 for a body over the 4 MiB limit, as a PHP service whose `post_max_size` is
 //!   exceeded sees an empty POST (`SmarterU::unreadable_body`);
@@ -70,7 +70,7 @@ use command::{Check, Command};
 pub use errors::SuError;
 use package::Node;
 
-/// Whether a path belongs to SmarterU: `/apiv2` and below. **[choice]** Every path under
+/// Whether a path belongs to SmarterU: `/apiv2` and below. **\[choice\]** Every path under
 /// `/apiv2/` reaches the endpoint: the vendor serves one script there, and the package, not the
 /// path, names the method.
 pub fn claims(path: &str) -> bool {
@@ -196,13 +196,13 @@ impl Vendor for SmarterU {
         SuError::Injected(code.to_string()).into_response()
     }
 
-    /// **[choice]** SU:01: a PHP service whose `post_max_size` is exceeded sees an empty POST.
+    /// **\[choice\]** SU:01: a PHP service whose `post_max_size` is exceeded sees an empty POST.
     fn unreadable_body(_head: &Head) -> Response {
         SuError::NoPostData.into_response()
     }
 }
 
-/// **[choice]** Only a non-empty POST that reached the service over HTTPS has "POST data": a
+/// **\[choice\]** Only a non-empty POST that reached the service over HTTPS has "POST data": a
 /// GET or an empty POST is SU:01 like a plain-HTTP POST (vendor notice, June 2022).
 fn served_over_https_post(head: &Head, body: &Bytes) -> bool {
     head.parts.method == Method::POST && head.scheme == Scheme::Https && !body.is_empty()
@@ -269,7 +269,7 @@ pub struct Envelope<'a> {
 }
 
 impl<'a> Envelope<'a> {
-    /// **[choice]** An empty `AccountAPI`, `UserAPI` or `Method` counts as missing; a repeated
+    /// **\[choice\]** An empty `AccountAPI`, `UserAPI` or `Method` counts as missing; a repeated
     /// one is SU:13 (the first copy is what the earlier checks read).
     pub fn read(root: &'a Node) -> Result<Envelope<'a>, SuError> {
         if root.name != "SmarterU" {

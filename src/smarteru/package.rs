@@ -14,11 +14,11 @@ use quick_xml::Reader;
 
 use super::errors::SuError;
 
-/// **[choice]** Deepest element nesting accepted in a package (the deepest real package,
+/// **\[choice\]** Deepest element nesting accepted in a package (the deepest real package,
 /// `updateUser` > `Groups` > `Group` > `GroupPermissions` > `Permission` > `Code`, needs 7).
 pub const MAX_DEPTH: usize = 32;
 
-/// **[choice]** Most elements accepted in one package: far above any real call, far below
+/// **\[choice\]** Most elements accepted in one package: far above any real call, far below
 /// what could hurt.
 pub const MAX_ELEMENTS: usize = 10_000;
 
@@ -29,7 +29,7 @@ pub const FIELD: &str = "Package";
 #[derive(Debug)]
 pub enum Field {
     Missing,
-    /// **[choice]** The field was sent more than once: refused with SU:02 rather than guessing
+    /// **\[choice\]** The field was sent more than once: refused with SU:02 rather than guessing
     /// which copy the client meant.
     Repeated,
     Found(Vec<u8>),
@@ -147,7 +147,7 @@ impl Node {
     }
 }
 
-/// **[choice]** Most attributes accepted on one element. SmarterU packages carry none; the bound
+/// **\[choice\]** Most attributes accepted on one element. SmarterU packages carry none; the bound
 /// keeps the duplicate-attribute check (quadratic in the count) from ever costing more than a
 /// few thousand comparisons per element.
 pub const MAX_ATTRIBUTES: usize = 32;

@@ -8,7 +8,7 @@ use crate::wire::xml;
 
 use super::methods::Reply;
 
-/// **[choice]** The live service has sent `text/html;charset=UTF-8`; the mock says what the
+/// **\[choice\]** The live service has sent `text/html;charset=UTF-8`; the mock says what the
 /// body is.
 pub const CONTENT_TYPE: &str = "text/xml; charset=UTF-8";
 
@@ -218,7 +218,7 @@ mod tests {
     }
 }
 
-/// **[choice]** What `getUser` says for profile fields the mock does not store.
+/// **\[choice\]** What `getUser` says for profile fields the mock does not store.
 mod profile_defaults {
     pub const LANGUAGE: &str = "English";
     pub const ALLOW_FEEDBACK: &str = "1";

@@ -2,7 +2,7 @@
 //! PHP client refuses a user whose timezone it cannot map back), while `updateUser` may send
 //! either that display value or the provided name alone (`US/Pacific`, `EST`).
 
-/// **[choice]** The provided names the mock can turn into a display value, with their standard
+/// **\[choice\]** The provided names the mock can turn into a display value, with their standard
 /// offsets. The vendor's list is several hundred names long; a name outside this table is
 /// ignored by `updateUser` (the stored timezone stays) rather than stored in a form `getUser`
 /// could not answer faithfully.

@@ -27,7 +27,7 @@
 //! a clean stop checkpoints them into the file ([`Store::flush`]). Writes between resets grow
 //! the WAL file; `reset` (or a clean stop) gives the space back.
 //!
-//! **[choice]** The connection holds the file exclusively (`locking_mode=EXCLUSIVE`): no lock
+//! **\[choice\]** The connection holds the file exclusively (`locking_mode=EXCLUSIVE`): no lock
 //! system calls per transaction, the WAL index in this process's memory, and no other process
 //! can write into the startup state behind the mock's back (inspect a `--db` file after stopping
 //! the mock, or through `GET /_mock/state`). Reads go through a memory map of the file, so the
@@ -383,7 +383,7 @@ pub struct StoreThread {
     _hold: Option<Hold>,
 }
 
-/// **[choice]** The WAL keeps every write since the startup state (see the module doc), so it
+/// **\[choice\]** The WAL keeps every write since the startup state (see the module doc), so it
 /// only grows until `reset` or a clean stop; a warning at 256 MiB, then at every doubling,
 /// says so. Looked at every 1024 jobs: a file size, no SQLite work.
 struct WalWarning {

@@ -114,7 +114,7 @@ macro_rules! manages {
     };
 }
 
-/// **[choice]** Which groups a caller reaches: owners and administrators all; others the
+/// **\[choice\]** Which groups a caller reaches: owners and administrators all; others the
 /// groups where they hold a management permission. `g` is the group.
 macro_rules! group_managed {
     () => {
@@ -299,7 +299,7 @@ impl Membership {
     }
 }
 
-/// **[choice]** A user's groups, listed by name.
+/// **\[choice\]** A user's groups, listed by name.
 pub fn memberships(
     conn: &Connection,
     account_id: i64,
@@ -389,7 +389,7 @@ pub struct DateRange {
 /// `listUsers` `SortField`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum UserSort {
-    /// **[choice]** No `SortField`: the order users were created in.
+    /// **\[choice\]** No `SortField`: the order users were created in.
     #[default]
     Created,
     /// `NAME`: given name, then surname.
@@ -580,7 +580,7 @@ pub struct GroupFilter {
     pub tags_named: bool,
 }
 
-/// **[choice]** The groups the caller manages, by name: `(name, group_id)`.
+/// **\[choice\]** The groups the caller manages, by name: `(name, group_id)`.
 pub fn list_groups(
     conn: &Connection,
     caller: &Caller,

@@ -4,7 +4,7 @@
 //! - **Assets**: one HTML page, one script, one style sheet, compiled in (plain HTML and vanilla
 //!   JavaScript: no library, no build step). A strict Content-Security-Policy allows only them,
 //!   and no other site may frame the page.
-//! - **Reads**: [`tenants`] (every Luminate site, SmarterU account and YM client), [`people`]
+//! - **Reads**: [`tenants()`] (every Luminate site, SmarterU account and YM client), [`people`]
 //!   (a page of one tenant's people, searched, each with their groups **as the vendor's own
 //!   store query answers them**), [`pulse`] (the clock, the fault rules and the store's data
 //!   version, polled).
@@ -43,7 +43,7 @@ const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
 const APP_CSS: &str = include_str!("assets/app.css");
 
-/// **[choice]** Entries a live feed sends first (the newest), and at most per wake-up: a burst
+/// **\[choice\]** Entries a live feed sends first (the newest), and at most per wake-up: a burst
 /// beyond it is announced as `skipped` instead of flooding the page.
 const BACKLOG: usize = 200;
 
@@ -251,7 +251,7 @@ struct PeopleQuery {
     limit: Option<i64>,
 }
 
-/// **[choice]** People per page, and at most.
+/// **\[choice\]** People per page, and at most.
 const PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
 

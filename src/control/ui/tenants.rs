@@ -184,7 +184,7 @@ fn groups_of(conn: &Connection, tenant: &Tenant, person: &str) -> rusqlite::Resu
     })
 }
 
-/// **[choice]** Groups of a catalogue the page offers, at most (a select, not a browser).
+/// **\[choice\]** Groups of a catalogue the page offers, at most (a select, not a browser).
 const MAX_CATALOGUE: i64 = 1000;
 
 /// The tenant's groups, by the vendor's own listing query.

@@ -1,6 +1,6 @@
 //! The start-up load: a whole seed into an empty database, as fast as SQLite goes.
 //!
-//! A producer thread reads and checks the seed ([`SeedPlan::feed`]) and hands [`Piece`]s over
+//! A producer thread reads and checks the seed ([`SeedPlan::feed`](crate::seed::SeedPlan::feed)) and hands [`Piece`]s over
 //! a short channel to the store thread, so parsing and inserting run on two cores at once. On
 //! the store thread, for the length of the load: no journal (the database is new; a failed
 //! load throws the file away), foreign keys off (the seed's own checks guarantee every

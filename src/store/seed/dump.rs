@@ -6,7 +6,7 @@
 //! on at once, so memory stays flat whatever the number of people, and a slow reader only
 //! slows itself.
 //!
-//! **[choice]** A document read this way must still be one state: every slice checks that
+//! **\[choice\]** A document read this way must still be one state: every slice checks that
 //! the data has not changed since the first one (the store's generation number, kept by
 //! triggers and blind to sessions; and no `reset` since). If it has, the answer is cut off
 //! (the client sees an incomplete body, never a mix of two states); reading again gives the
