@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::generate::{self, Generate};
 use super::{
     err, non_empty, person_err, unique, At, Batch, FastSet, NameSet, Names, Piece, SeedError, Sink,
+    TenantFeed,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -372,9 +373,15 @@ impl SiteFeed {
             group_ids: Vec::new(),
         })
     }
+}
+
+impl TenantFeed for SiteFeed {
+    type Head = Site;
+    type Person = Constituent;
+    type Section = SectionCheck;
 
     /// The site's own fields and groups (its `constituents` are ignored: they come one by one).
-    pub(crate) fn head<S: Sink>(
+    fn head<S: Sink>(
         &mut self,
         sink: &mut S,
         section: &mut SectionCheck,
@@ -414,19 +421,14 @@ impl SiteFeed {
         sink.put(Piece::SiteHead(Box::new(site)))
     }
 
-    pub(crate) fn constituent<S: Sink>(
-        &mut self,
-        sink: &mut S,
-        at: At,
-        c: Constituent,
-    ) -> Result<(), S::Error> {
+    fn person<S: Sink>(&mut self, sink: &mut S, at: At, c: Constituent) -> Result<(), S::Error> {
         self.check.constituent(at, &c)?;
         self.max_cons_id = self.max_cons_id.max(c.cons_id);
         self.batch.push(sink, c)
     }
 
     /// After the head and every declared constituent: the generated ones, then the last checks.
-    pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
+    fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
         if let Some(g) = self.generate {
             // **[choice]** Generated cons_ids follow the site's highest, from 1000001 on.
             let first = self.max_cons_id.max(1_000_000) + 1;
@@ -476,7 +478,7 @@ pub(crate) fn feed<S: Sink>(
         let mut feed = SiteFeed::open(sink, si, site.org.clone(), generate, Names::Exact)?;
         feed.head(sink, &mut section, site)?;
         for (ci, c) in constituents.into_iter().enumerate() {
-            feed.constituent(sink, At::Declared(ci), c)?;
+            feed.person(sink, At::Declared(ci), c)?;
         }
         feed.finish(sink)?;
     }

@@ -370,6 +370,33 @@ pub trait Sink {
     fn put(&mut self, piece: Piece) -> Result<(), Self::Error>;
 }
 
+/// One tenant on its way to a [`Sink`], once opened: its head (own fields and groups), then
+/// its people one by one, then the generated ones and the checks that need them all. The
+/// whole-document path (`<vendor>::feed`) and the streaming reader (`stream.rs`) drive each
+/// vendor's feed through it alike.
+pub(crate) trait TenantFeed: Sized {
+    /// The tenant as the seed document spells it (`Site`).
+    type Head;
+    /// One of its people (`Constituent`).
+    type Person;
+    /// The checks across the vendor's whole section (e.g. unique tenant keys).
+    type Section;
+
+    fn head<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        section: &mut Self::Section,
+        head: Self::Head,
+    ) -> Result<(), S::Error>;
+    fn person<S: Sink>(
+        &mut self,
+        sink: &mut S,
+        at: At,
+        person: Self::Person,
+    ) -> Result<(), S::Error>;
+    fn finish<S: Sink>(self, sink: &mut S) -> Result<(), S::Error>;
+}
+
 impl SeedDoc {
     /// Send the document to `sink`, piece by piece, generated people after each tenant's own
     /// (`generate` for tenants without a section of their own).

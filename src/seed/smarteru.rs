@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::generate::Generate;
 use super::{
     err, non_empty, person_err, person_path, unique, validate_rfc3339, At, Batch, FastSet, NameSet,
-    Names, Piece, SeedError, Sink,
+    Names, Piece, SeedError, Sink, TenantFeed,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -477,8 +477,14 @@ impl AccountFeed {
     pub(crate) fn known_user_ids(&mut self, ids: impl Iterator<Item = String>) {
         self.check.known_user_ids(ids);
     }
+}
 
-    pub(crate) fn head<S: Sink>(
+impl TenantFeed for AccountFeed {
+    type Head = Account;
+    type Person = SmarterUUser;
+    type Section = SectionCheck;
+
+    fn head<S: Sink>(
         &mut self,
         sink: &mut S,
         section: &mut SectionCheck,
@@ -524,12 +530,7 @@ impl AccountFeed {
         })
     }
 
-    pub(crate) fn user<S: Sink>(
-        &mut self,
-        sink: &mut S,
-        at: At,
-        u: SmarterUUser,
-    ) -> Result<(), S::Error> {
+    fn person<S: Sink>(&mut self, sink: &mut S, at: At, u: SmarterUUser) -> Result<(), S::Error> {
         self.check.user(at, &u)?;
         if let Ok(id) = u.id.parse::<i64>() {
             self.max_id = self.max_id.max(id);
@@ -537,7 +538,7 @@ impl AccountFeed {
         self.batch.push(sink, u)
     }
 
-    pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
+    fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
         if let Some(g) = self.generate {
             // Generated ids follow the account's highest numeric id, from 1000001 on.
             let first = self.max_id.max(1_000_000) + 1;
@@ -603,7 +604,7 @@ pub(crate) fn feed<S: Sink>(
         feed.known_user_ids(users.iter().map(|u| u.id.clone()));
         feed.head(sink, &mut section, acct)?;
         for (ui, u) in users.into_iter().enumerate() {
-            feed.user(sink, At::Declared(ui), u)?;
+            feed.person(sink, At::Declared(ui), u)?;
         }
         feed.finish(sink)?;
     }

@@ -20,7 +20,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde_json::{Map, Value};
 
 use super::generate::Generate;
-use super::{luminate, smarteru, yourmembership, At, Names, Piece, SeedError, Sink};
+use super::{luminate, smarteru, yourmembership, At, Names, Piece, SeedError, Sink, TenantFeed};
 
 /// Why a streamed document stopped: the document (its syntax, types or checks), or the sink.
 #[derive(Debug)]
@@ -152,7 +152,7 @@ trait Tenant {
     const PEOPLE: &'static str;
     type Head: DeserializeOwned;
     type Person: DeserializeOwned;
-    type Feed;
+    type Feed: TenantFeed<Head = Self::Head, Person = Self::Person, Section = Self::Section>;
     type Section: Default;
 
     /// Open the tenant from the fields read so far, when they say enough.
@@ -169,19 +169,6 @@ trait Tenant {
         head: &Self::Head,
         generate: Option<Generate>,
     ) -> Result<Self::Feed, S::Error>;
-    fn head<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        section: &mut Self::Section,
-        head: Self::Head,
-    ) -> Result<(), S::Error>;
-    fn person<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        at: At,
-        person: Self::Person,
-    ) -> Result<(), S::Error>;
-    fn finish<S: Sink>(feed: Self::Feed, sink: &mut S) -> Result<(), S::Error>;
 }
 
 /// A field read so far, when it has the expected type.
@@ -220,28 +207,6 @@ impl Tenant for Lum {
         generate: Option<Generate>,
     ) -> Result<Self::Feed, S::Error> {
         luminate::SiteFeed::open(sink, index, head.org.clone(), generate, Names::Hashed)
-    }
-
-    fn head<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        section: &mut Self::Section,
-        head: Self::Head,
-    ) -> Result<(), S::Error> {
-        feed.head(sink, section, head)
-    }
-
-    fn person<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        at: At,
-        person: Self::Person,
-    ) -> Result<(), S::Error> {
-        feed.constituent(sink, at, person)
-    }
-
-    fn finish<S: Sink>(feed: Self::Feed, sink: &mut S) -> Result<(), S::Error> {
-        feed.finish(sink)
     }
 }
 
@@ -287,28 +252,6 @@ impl Tenant for Su {
             generate,
             Names::Hashed,
         )
-    }
-
-    fn head<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        section: &mut Self::Section,
-        head: Self::Head,
-    ) -> Result<(), S::Error> {
-        feed.head(sink, section, head)
-    }
-
-    fn person<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        at: At,
-        person: Self::Person,
-    ) -> Result<(), S::Error> {
-        feed.user(sink, at, person)
-    }
-
-    fn finish<S: Sink>(feed: Self::Feed, sink: &mut S) -> Result<(), S::Error> {
-        feed.finish(sink)
     }
 }
 
@@ -359,28 +302,6 @@ impl Tenant for Ym {
             generate,
             Names::Hashed,
         )
-    }
-
-    fn head<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        section: &mut Self::Section,
-        head: Self::Head,
-    ) -> Result<(), S::Error> {
-        feed.head(sink, section, head)
-    }
-
-    fn person<S: Sink>(
-        feed: &mut Self::Feed,
-        sink: &mut S,
-        at: At,
-        person: Self::Person,
-    ) -> Result<(), S::Error> {
-        feed.member(sink, at, person)
-    }
-
-    fn finish<S: Sink>(feed: Self::Feed, sink: &mut S) -> Result<(), S::Error> {
-        feed.finish(sink)
     }
 }
 
@@ -525,11 +446,11 @@ impl<'de, T: Tenant, S: Sink> Visitor<'de> for TenantSeed<'_, '_, T, S> {
                 Some(feed) => feed,
                 None => T::open_late(&mut ctx.sink, self.index, &head, ctx.generate)?,
             };
-            T::head(&mut feed, &mut ctx.sink, self.section, head)?;
+            feed.head(&mut ctx.sink, self.section, head)?;
             for (i, person) in held.into_iter().flatten().enumerate() {
-                T::person(&mut feed, &mut ctx.sink, At::Declared(i), person)?;
+                feed.person(&mut ctx.sink, At::Declared(i), person)?;
             }
-            T::finish(feed, &mut ctx.sink)
+            feed.finish(&mut ctx.sink)
         })();
         finished.map_err(|e| ctx.stop(e))
     }
@@ -558,7 +479,10 @@ impl<'de, T: Tenant, S: Sink> Visitor<'de> for PeopleSeed<'_, '_, T, S> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0;
         while let Some(person) = seq.next_element::<T::Person>()? {
-            if let Err(e) = T::person(self.feed, &mut self.ctx.sink, At::Declared(i), person) {
+            if let Err(e) = self
+                .feed
+                .person(&mut self.ctx.sink, At::Declared(i), person)
+            {
                 return Err(self.ctx.stop(e));
             }
             i += 1;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::generate::{self, Generate};
 use super::{
     err, non_empty, person_err, unique, At, Batch, FastSet, NameSet, Names, Piece, SeedError, Sink,
+    TenantFeed,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -448,8 +449,14 @@ impl ClientFeed {
             codes: Vec::new(),
         })
     }
+}
 
-    pub(crate) fn head<S: Sink>(
+impl TenantFeed for ClientFeed {
+    type Head = Client;
+    type Person = Member;
+    type Section = SectionCheck;
+
+    fn head<S: Sink>(
         &mut self,
         sink: &mut S,
         section: &mut SectionCheck,
@@ -507,18 +514,13 @@ impl ClientFeed {
         sink.put(Piece::ClientHead(Box::new(client)))
     }
 
-    pub(crate) fn member<S: Sink>(
-        &mut self,
-        sink: &mut S,
-        at: At,
-        m: Member,
-    ) -> Result<(), S::Error> {
+    fn person<S: Sink>(&mut self, sink: &mut S, at: At, m: Member) -> Result<(), S::Error> {
         self.check.member(at, &m)?;
         self.max_member_id = self.max_member_id.max(m.member_id);
         self.batch.push(sink, m)
     }
 
-    pub(crate) fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
+    fn finish<S: Sink>(mut self, sink: &mut S) -> Result<(), S::Error> {
         if let Some(g) = self.generate {
             // Generated member ids follow the client's highest, from 1000001 on.
             let first = self.max_member_id.max(1_000_000) + 1;
@@ -596,7 +598,7 @@ pub(crate) fn feed<S: Sink>(
         )?;
         feed.head(sink, &mut section, client)?;
         for (mi, m) in members.into_iter().enumerate() {
-            feed.member(sink, At::Declared(mi), m)?;
+            feed.person(sink, At::Declared(mi), m)?;
         }
         feed.finish(sink)?;
     }
