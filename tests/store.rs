@@ -1,6 +1,7 @@
 //! The store's checks at start, on the real binary: a `--db` file another process holds, one a
 //! newer membermock made, and one this process cannot write are each refused with a message that
-//! says what to do, before `membermock ready` and without touching the file.
+//! says what to do, before `membermock ready` and without touching the file. And a `--db` name
+//! is a file name, even one SQLite would read as a URI.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -264,4 +265,31 @@ fn a_database_this_process_cannot_write_is_refused_before_ready() {
         );
         set_mode(&folder, 0o755);
     }
+}
+
+#[test]
+fn a_db_path_that_starts_with_file_colon_is_that_file_not_an_sqlite_uri() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |args: &[&str]| {
+        let mut cmd = command(args);
+        cmd.current_dir(dir.path());
+        Binary::spawn(cmd)
+    };
+    let first = in_dir(&["--db", "file:state.db", "--tls-listen", "off"]);
+    let site = r#"{"luminate":{"sites":[{"org":"kept","api_key":"k"}]}}"#;
+    assert_eq!(http_json(first.http, "POST", "/_mock/seed", site).0, 200);
+    let (status, _) = first.terminate();
+    assert!(status.success());
+
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["file:state.db"], "SQLite read the name as a URI");
+
+    let again = in_dir(&["--db", "file:state.db", "--tls-listen", "off"]);
+    let (status, state) = http_json(again.http, "GET", "/_mock/state", "");
+    assert_eq!(status, 200);
+    assert!(state.contains(r#""org":"kept""#), "{state}");
 }

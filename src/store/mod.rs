@@ -529,11 +529,23 @@ pub enum Opened {
     Existing,
 }
 
+/// `path` as SQLite must be given it to open that very file. A name starting with `file:` is a
+/// URI to SQLite (the bundled build reads URIs on every connection, whatever the open flags):
+/// `--db file:state.db` would open `state.db`, beside the `file:state.db` the store laid out and
+/// locks. `./` keeps such a (necessarily relative) name a plain path, as `--db PATH` promises.
+fn plain_path(path: &Path) -> std::borrow::Cow<'_, Path> {
+    if path.as_os_str().as_encoded_bytes().starts_with(b"file:") {
+        std::borrow::Cow::Owned(Path::new(".").join(path))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    }
+}
+
 /// Open the database file with the settings every connection of the store has. Its first read
 /// (`journal_mode`) takes the file's lock, waiting at most `lock_wait` for another holder, and
 /// the connection keeps it until it closes.
 fn connect(place: &Place, lock_wait: Duration) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(place.file())?;
+    let conn = Connection::open(plain_path(place.file()))?;
     // SQLite opens a file it may not write read-only, without a word; every write would fail.
     if conn.is_readonly(rusqlite::DatabaseName::Main)? {
         return Err(rusqlite::Error::SqliteFailure(
