@@ -90,16 +90,27 @@ impl Head {
     /// the operator trusts the proxy in front.
     pub fn new(parts: Parts, trust_forwarded_proto: bool) -> Head {
         let conn = parts.extensions.get::<ConnInfo>().copied();
-        let forwarded = trust_forwarded_proto
-            .then(|| parts.headers.get("x-forwarded-proto"))
-            .flatten()
-            .and_then(forwarded_scheme);
         Head {
-            scheme: forwarded.unwrap_or(conn.map_or(Scheme::Http, |c| c.scheme)),
+            scheme: scheme_of(&parts, trust_forwarded_proto),
             peer: conn.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.peer.ip()),
             parts,
         }
     }
+}
+
+/// The scheme the client used: the listener's (plain HTTP when the request came in-process),
+/// or `X-Forwarded-Proto`'s when the operator trusts the proxy in front and it says one.
+pub fn scheme_of(parts: &Parts, trust_forwarded_proto: bool) -> Scheme {
+    trust_forwarded_proto
+        .then(|| parts.headers.get("x-forwarded-proto"))
+        .flatten()
+        .and_then(forwarded_scheme)
+        .unwrap_or_else(|| {
+            parts
+                .extensions
+                .get::<ConnInfo>()
+                .map_or(Scheme::Http, |c| c.scheme)
+        })
 }
 
 fn forwarded_scheme(value: &HeaderValue) -> Option<Scheme> {

@@ -175,20 +175,18 @@ fn covered_by_certificate(state: &AppState, name: &str) -> bool {
     crate::tls::covers(&cert, &name.to_ascii_lowercase())
 }
 
+/// The `host[:port]` of an `Origin` that is a web page's: `http` or `https`, then an authority
+/// and nothing after it. `None` for `null` (a sandboxed frame, a file) and anything else.
+pub(crate) fn origin_authority(origin: &HeaderValue) -> Option<&str> {
+    let (scheme, authority) = origin.to_str().ok()?.split_once("://")?;
+    let web = scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https");
+    (web && !authority.is_empty() && !authority.contains('/')).then_some(authority)
+}
+
 fn origin_allowed(state: &AppState, origin: &HeaderValue, host: Option<&str>) -> bool {
-    let Ok(origin) = origin.to_str() else {
+    let Some(authority) = origin_authority(origin) else {
         return false;
     };
-    // `null` (a sandboxed frame, a file) and anything that is no scheme://authority.
-    let Some((scheme, authority)) = origin.split_once("://") else {
-        return false;
-    };
-    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
-        || authority.is_empty()
-        || authority.contains('/')
-    {
-        return false;
-    }
     let name = host_name(authority);
     is_loopback_name(name)
         || allowed_by_flag(state, name)

@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::super::guard::origin_authority;
 use super::super::{parse_json, ControlError};
 use crate::config::ControlToken;
 use crate::state::AppState;
@@ -60,12 +61,7 @@ pub fn admits(token: &ControlToken, parts: &Parts, host: Option<&str>) -> bool {
     if matches!(parts.method, Method::GET | Method::HEAD) {
         return true;
     }
-    let origin = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, authority)| authority);
+    let origin = parts.headers.get(header::ORIGIN).and_then(origin_authority);
     matches!((origin, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
@@ -95,23 +91,10 @@ fn set_cookie(value: Option<&str>, https: bool) -> Option<HeaderValue> {
     HeaderValue::from_str(&cookie).ok()
 }
 
-/// Whether the browser reached the mock over HTTPS (the listener's scheme, or the trusted
-/// proxy's `X-Forwarded-Proto`): then the cookie is `Secure`.
+/// Whether the browser reached the mock over HTTPS (the scheme a vendor call would see): then
+/// the cookie is `Secure`.
 fn over_https(parts: &Parts, state: &AppState) -> bool {
-    let forwarded = state
-        .options
-        .trust_forwarded_proto
-        .then(|| parts.headers.get("x-forwarded-proto"))
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().eq_ignore_ascii_case("https"));
-    forwarded.unwrap_or_else(|| {
-        parts
-            .extensions
-            .get::<crate::ConnInfo>()
-            .is_some_and(|c| c.scheme == Scheme::Https)
-    })
+    crate::vendor::scheme_of(parts, state.options.trust_forwarded_proto) == Scheme::Https
 }
 
 /// The cookie for a token that matches; `None` when none is configured or it does not match.
