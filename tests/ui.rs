@@ -718,6 +718,32 @@ async fn a_feed_resumes_after_the_last_event_it_saw() {
     assert_eq!(entry["id"], 3);
 }
 
+#[tokio::test]
+async fn a_new_feed_starts_with_the_newest_200_calls_and_a_resumed_one_says_what_it_missed() {
+    let (app, _) = demo().await;
+    let mut params = GUG.to_vec();
+    params.push(("cons_id", "1000001"));
+    for _ in 0..205 {
+        send(&app, post_form("/demo/site/SRConsAPI", &params)).await;
+    }
+    // A page that asks for no position gets the newest 200: the 5 older are no burst.
+    let mut fresh = Feed::open(&app, None).await;
+    let (name, data) = fresh.next().await.unwrap();
+    assert_eq!(name, "call", "{data}");
+    assert_eq!(serde_json::from_str::<Value>(&data).unwrap()["id"], 6);
+
+    // One that saw call 1 and comes back missed 4 of the 204 after it.
+    let mut resumed = Feed::open(&app, Some("1")).await;
+    let (name, data) = resumed.next().await.unwrap();
+    assert_eq!(
+        (name.as_str(), data.as_str()),
+        ("skipped", r#"{"count":4}"#)
+    );
+    let (name, data) = resumed.next().await.unwrap();
+    assert_eq!(name, "call");
+    assert_eq!(serde_json::from_str::<Value>(&data).unwrap()["id"], 6);
+}
+
 // ---------------------------------------------------------------- with a control token
 
 const TOKEN: &str = "s3cret-token";

@@ -192,6 +192,9 @@ impl Feed {
             if tip.closed {
                 return None;
             }
+            // A page that asks for no position wants the newest entries, not the older ones it
+            // never had: those are no burst to announce.
+            let whole_history = self.clears.is_none() && self.after == 0;
             match self.clears {
                 Some(seen) if seen != tip.clears => {
                     self.clears = Some(tip.clears);
@@ -204,7 +207,7 @@ impl Feed {
                 _ => {}
             }
             let (entries, skipped) = self.journal.newer_than(self.after, BACKLOG);
-            if skipped > 0 {
+            if skipped > 0 && !whole_history {
                 self.pending.push_back(
                     Event::default()
                         .event("skipped")
