@@ -209,6 +209,17 @@ async fn tenants_list_every_site_account_and_client_with_counts() {
     let demo = &tenants[0];
     assert_eq!(demo["people"], 9);
     assert!(demo["groups"].as_i64().unwrap() >= 4, "{demo}");
+
+    // The fault form's suggestions: each vendor's operation names, as fault rules match them.
+    let operations = &r.json()["operations"];
+    for (api, op) in [
+        ("luminate", "getUserGroups"),
+        ("smarteru", "getUserGroups"),
+        ("yourmembership", "MemberGroups.GET"),
+    ] {
+        let names = operations[api].as_array().unwrap();
+        assert!(names.contains(&json!(op)), "{api}: {names:?}");
+    }
 }
 
 /// Every key, password and user key the demo seed holds.

@@ -237,7 +237,14 @@ async fn a_person_watches_calls_arrive_changes_a_membership_and_injects_a_fault(
         "{body}"
     );
 
-    // 4. A fault rule made in the page, with the API's own validation.
+    // 4. A fault rule made in the page, with the API's own validation. The form suggests the
+    // vendor's operation names.
+    wait(
+        &browser,
+        "getUserGroups among the suggested operations",
+        "document.querySelector('#operations option[value=getUserGroups]')",
+    )
+    .await;
     browser
         .type_into("#fault-form input[name=operation]", "getUserGroups")
         .await;

@@ -234,14 +234,19 @@ impl Feed {
 // ---------------------------------------------------------------- reads
 
 /// `GET /_mock/ui/tenants`: every tenant of every vendor with its counts, settings (never a
-/// key or password) and sessions at the app clock's now.
+/// key or password) and sessions at the app clock's now; and each vendor's operation names,
+/// which the fault form suggests.
 async fn tenants(State(state): State<AppState>) -> Result<Json<Value>, ControlError> {
     let now = state.clock.now();
     let list = state
         .store
         .call(move |conn| tenants::all(conn, now))
         .await?;
-    Ok(Json(json!({ "tenants": list })))
+    let operations: serde_json::Map<String, Value> = Api::ALL
+        .into_iter()
+        .map(|api| (api.name().to_owned(), json!(crate::faults::operations(api))))
+        .collect();
+    Ok(Json(json!({ "tenants": list, "operations": operations })))
 }
 
 #[derive(Deserialize)]

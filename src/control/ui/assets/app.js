@@ -23,7 +23,6 @@
     faultsJson: '',
     operations: {},
     clock: null, // {now: ms, real, frozen, at: performance.now()}
-    rows: 0,
     detailId: null,
   };
 
@@ -135,10 +134,17 @@
     renderClock();
   }
 
+  /** The app clock's time now (ms), as last read and run on since; `null` before the first read. */
+  function clockNow() {
+    const c = ui.clock;
+    if (!c) return null;
+    return c.frozen ? c.now : c.now + (performance.now() - c.at);
+  }
+
   function renderClock() {
     const c = ui.clock;
     if (!c) return;
-    const now = c.frozen ? c.now : c.now + (performance.now() - c.at);
+    const now = clockNow();
     const d = new Date(now);
     $('#clock').textContent = d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
     $('#clock').dateTime = d.toISOString();
@@ -155,9 +161,7 @@
   document.querySelectorAll('[data-advance]').forEach((b) =>
     b.addEventListener('click', () => moveClock({ advance_seconds: Number(b.dataset.advance) })));
   $('#clock-freeze').addEventListener('click', () => {
-    const c = ui.clock;
-    const now = c ? (c.frozen ? c.now : c.now + (performance.now() - c.at)) : Date.now();
-    moveClock({ now: new Date(now).toISOString() });
+    moveClock({ now: new Date(clockNow() ?? Date.now()).toISOString() });
   });
   $('#clock-real').addEventListener('click', () => moveClock({ real: true }));
   setInterval(renderClock, 1000);
@@ -200,9 +204,11 @@
   // ------------------------------------------------------------------ tenants and people
 
   async function refreshTenants() {
-    let list;
-    try { list = (await call('/_mock/ui/tenants')).tenants; } catch (e) { return; }
+    let answer;
+    try { answer = await call('/_mock/ui/tenants'); } catch (e) { return; }
+    const list = answer.tenants;
     ui.tenants = list;
+    ui.operations = answer.operations;
     const nav = $('#tenant-list');
     nav.replaceChildren();
     for (const api of Object.keys(VENDORS)) {
@@ -217,9 +223,8 @@
           onclick: () => select(t),
         }, h('b', {}, t.tenant), h('small', {}, ` ${t.people} people · ${t.groups} groups`)))));
     }
-    const names = $('#tenant-names');
-    const api = $('#fault-form').elements.api.value;
-    names.replaceChildren(...list.filter((t) => t.api === api).map((t) => h('option', { value: t.tenant })));
+    refreshTenantNames();
+    fillOperations();
     if (!ui.selected || !list.some(isSelected)) {
       if (list.length) await select(list[0], true);
       return;
@@ -354,7 +359,6 @@
     });
     feed.addEventListener('cleared', () => {
       $('#journal tbody').replaceChildren();
-      ui.rows = 0;
       updateJournalCount();
     });
     feed.addEventListener('skipped', (ev) => {
@@ -368,7 +372,6 @@
     if ($('#journal-pause').checked) { pending.push(entry); return; }
     const body = $('#journal tbody');
     body.prepend(callRow(entry));
-    ui.rows += 1;
     while (body.rows.length > MAX_ROWS) body.deleteRow(-1);
     updateJournalCount();
     // The selected tenant's people may have changed with it.
@@ -594,7 +597,6 @@
     try { p = await call('/_mock/ui/pulse'); } catch (e) { return e; }
     showClock(p.clock);
     renderFaults(p.faults);
-    if (p.operations) { ui.operations = p.operations; fillOperations(); }
     if (ui.version !== null && p.version !== ui.version) {
       ui.version = p.version;
       await refreshTenants();
