@@ -222,6 +222,30 @@ async fn tenants_list_every_site_account_and_client_with_counts() {
     }
 }
 
+#[tokio::test]
+async fn a_tenants_group_list_in_the_page_stops_at_1000_groups_for_every_vendor() {
+    let (app, _) = demo().await;
+    let many = json!({"people": 0, "groups": 1005});
+    let seed = json!({
+        "luminate": {"sites": [{"org": "many", "api_key": "k", "generate": many}]},
+        "smarteru": {"accounts": [{"name": "many", "account_api_key": "many-key",
+                                   "groups": [], "generate": many}]},
+        "yourmembership": {"clients": [{"client_id": 49999, "api_key": "k",
+                                        "api_password": "p", "generate": many}]}
+    });
+    let r = send(&app, post_json("/_mock/seed", &seed)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    for (api, tenant) in [
+        ("luminate", "many"),
+        ("smarteru", "many"),
+        ("yourmembership", "49999"),
+    ] {
+        let page = people(&app, api, tenant).await;
+        let catalogue = page["catalogue"].as_array().unwrap();
+        assert_eq!(catalogue.len(), 1000, "{api}");
+    }
+}
+
 /// Every key, password and user key the demo seed holds.
 async fn seed_secrets(app: &Router) -> Vec<String> {
     fn walk(v: &Value, out: &mut Vec<String>) {

@@ -184,29 +184,34 @@ fn groups_of(conn: &Connection, tenant: &Tenant, person: &str) -> rusqlite::Resu
     })
 }
 
-/// **\[choice\]** Groups of a catalogue the page offers, at most (a select, not a browser).
-const MAX_CATALOGUE: i64 = 1000;
+/// A SmarterU account's owner: the caller who sees and manages every group.
+fn owner(account: i64) -> smarteru::Caller {
+    smarteru::Caller {
+        account_id: account,
+        user_id: String::new(),
+        admin: true,
+        supervisors_see: false,
+    }
+}
 
-/// The tenant's groups, by the vendor's own listing query.
+/// **\[choice\]** Groups of a catalogue the page offers, at most (a select, not a browser).
+const MAX_CATALOGUE: usize = 1000;
+
+/// The tenant's groups, by the vendor's own listing query: the first [`MAX_CATALOGUE`].
 fn catalogue(conn: &Connection, tenant: &Tenant) -> rusqlite::Result<Vec<CatalogueGroup>> {
-    Ok(match tenant {
-        Tenant::Luminate(org) => luminate::list_groups(conn, org, true, 0, None, MAX_CATALOGUE, 0)?
-            .into_iter()
-            .map(|g| CatalogueGroup {
-                id: g.id.to_string(),
-                name: g.name,
-                kind: g.group_type.map(|(_, name)| name),
-            })
-            .collect(),
+    let mut groups: Vec<CatalogueGroup> = match tenant {
+        Tenant::Luminate(org) => {
+            luminate::list_groups(conn, org, true, 0, None, MAX_CATALOGUE as i64, 0)?
+                .into_iter()
+                .map(|g| CatalogueGroup {
+                    id: g.id.to_string(),
+                    name: g.name,
+                    kind: g.group_type.map(|(_, name)| name),
+                })
+                .collect()
+        }
         Tenant::SmarterU(account) => {
-            // As the account's owner sees them: every group.
-            let owner = smarteru::Caller {
-                account_id: *account,
-                user_id: String::new(),
-                admin: true,
-                supervisors_see: false,
-            };
-            smarteru::list_groups(conn, &owner, &smarteru::GroupFilter::default())?
+            smarteru::list_groups(conn, &owner(*account), &smarteru::GroupFilter::default())?
                 .into_iter()
                 .map(|(name, id)| CatalogueGroup {
                     id,
@@ -226,7 +231,9 @@ fn catalogue(conn: &Connection, tenant: &Tenant) -> rusqlite::Result<Vec<Catalog
                 })
             })
             .collect(),
-    })
+    };
+    groups.truncate(MAX_CATALOGUE);
+    Ok(groups)
 }
 
 /// `POST /_mock/ui/membership`.
@@ -302,14 +309,8 @@ pub fn change_membership(
             if !db::smarteru_user_exists(tx, *account, user)? {
                 return Err(no_person());
             }
-            let owner = smarteru::Caller {
-                account_id: *account,
-                user_id: String::new(),
-                admin: true,
-                supervisors_see: false,
-            };
             let by_id = smarteru::GroupRef::GroupId(group.clone());
-            if smarteru::find_managed_group(tx, &owner, &by_id)?.is_none() {
+            if smarteru::find_managed_group(tx, &owner(*account), &by_id)?.is_none() {
                 return Err(no_group());
             }
             let current = smarteru::membership(tx, *account, user, group)?;
