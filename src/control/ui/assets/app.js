@@ -369,7 +369,12 @@
 
   let pending = [];
   function addCall(entry) {
-    if ($('#journal-pause').checked) { pending.push(entry); return; }
+    if ($('#journal-pause').checked) {
+      // The table shows the newest MAX_ROWS: older calls held while paused would not stay.
+      pending.push(entry);
+      if (pending.length > MAX_ROWS) pending.shift();
+      return;
+    }
     const body = $('#journal tbody');
     body.prepend(callRow(entry));
     while (body.rows.length > MAX_ROWS) body.deleteRow(-1);
