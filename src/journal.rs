@@ -18,7 +18,6 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -159,9 +158,8 @@ pub struct Record<'a> {
 pub struct Answer<'a> {
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
-    /// Read back from an entry: the whole body's length and the bytes kept.
+    /// Read back from an entry: the whole body's length (`body` is the start kept).
     whole: u32,
-    kept: u32,
 }
 
 impl<'a> Answer<'a> {
@@ -171,7 +169,6 @@ impl<'a> Answer<'a> {
             content_type,
             body,
             whole: 0,
-            kept: 0,
         }
     }
 }
@@ -241,7 +238,7 @@ fn put_opt(buf: &mut Vec<u8>, s: Option<&str>) {
 }
 
 /// The answer's part of an entry: its content type and whole length, then (when there is an
-/// answer) the start of its body as sent, and how many bytes of the body that start covers.
+/// answer) the start of its body as sent.
 /// Every vendor answers UTF-8 text (it renders from a `String`), so the bytes are copied as
 /// they are and checked only when read: a body that is not UTF-8 reads as no answer.
 fn put_answer(buf: &mut Vec<u8>, answer: Option<Answer<'_>>) {
@@ -264,7 +261,6 @@ fn put_answer(buf: &mut Vec<u8>, answer: Option<Answer<'_>>) {
     let start = &a.body[..end];
     buf.extend_from_slice(&(start.len() as u32).to_le_bytes());
     buf.extend_from_slice(start);
-    buf.extend_from_slice(&(start.len() as u32).to_le_bytes());
 }
 
 /// Reads back what [`put`] wrote.
@@ -363,7 +359,6 @@ impl Entry {
                     content_type,
                     body,
                     whole: bytes,
-                    kept: r.u32(),
                 })
             },
             params: r,
@@ -384,7 +379,7 @@ impl Entry {
     fn without_answer(&self) -> Option<Arc<[u8]>> {
         let blob: &[u8] = &self.blob;
         // Where `view` found the body (after its length prefix) and the parameters: the cut
-        // is the prefix, the body and the `kept` count after it.
+        // is the prefix and the body.
         let view = self.view();
         let body = view.answer?.body;
         let body_at = body.as_ptr() as usize - blob.as_ptr() as usize - 4;
@@ -470,7 +465,7 @@ impl Entry {
             content_type: a.content_type,
             body: answer::mask(a.content_type, text),
             bytes: a.whole,
-            truncated: a.kept < a.whole,
+            truncated: a.body.len() < a.whole as usize,
         })
     }
 }
@@ -501,17 +496,16 @@ pub struct Tip {
     pub closed: bool,
 }
 
-/// Live feeds of the journal. Recording pays one relaxed atomic load while nobody watches;
-/// only with a watcher does it touch the channel.
+/// Live feeds of the journal: each [`Subscription`] is a receiver of `tip`. Recording pays
+/// one relaxed atomic load (the channel's receiver count) while nobody watches; only with a
+/// watcher does it touch the channel.
 struct Live {
-    watchers: AtomicUsize,
     tip: tokio::sync::watch::Sender<Tip>,
 }
 
 impl Default for Live {
     fn default() -> Self {
         Live {
-            watchers: AtomicUsize::new(0),
             tip: tokio::sync::watch::Sender::new(Tip::default()),
         }
     }
@@ -522,7 +516,6 @@ impl Default for Live {
 /// the notifications it cost.
 pub struct Subscription {
     rx: tokio::sync::watch::Receiver<Tip>,
-    live: Arc<Live>,
 }
 
 impl Subscription {
@@ -541,12 +534,6 @@ impl Subscription {
             };
         }
         *self.rx.borrow_and_update()
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.live.watchers.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -739,7 +726,7 @@ impl Journal {
         drop(ring);
         // A subscriber counts itself before it reads the ring (under the lock): either it
         // reads this entry, or this load sees it.
-        if self.live.watchers.load(Ordering::Relaxed) > 0 {
+        if self.live.tip.receiver_count() > 0 {
             self.live
                 .tip
                 .send_modify(|tip| tip.newest = tip.newest.max(id));
@@ -757,13 +744,10 @@ impl Journal {
     /// Follow the journal as it grows (the dashboard's live view). Subscribe first, then read
     /// what is already there: nothing recorded in between is missed.
     pub fn subscribe(&self) -> Subscription {
-        self.live.watchers.fetch_add(1, Ordering::Relaxed);
+        // Counts itself among the receivers (the count recording reads) before it reads.
         let mut rx = self.live.tip.subscribe();
         rx.mark_unchanged();
-        Subscription {
-            rx,
-            live: self.live.clone(),
-        }
+        Subscription { rx }
     }
 
     /// End every live feed: the server is stopping.
@@ -1025,7 +1009,9 @@ mod tests {
         j.close_feeds();
         assert!(sub.changed().await.closed);
         drop(sub);
-        assert_eq!(j.live.watchers.load(Ordering::Relaxed), 0);
+        assert_eq!(j.live.tip.receiver_count(), 0);
+        record(&j, "unwatched again", &[]);
+        assert_eq!(j.live.tip.borrow().newest, 2, "nobody watched");
     }
 
     #[test]
