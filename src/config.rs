@@ -72,7 +72,8 @@ pub struct ServeArgs {
     #[arg(long = "tls-name", env = "MEMBERMOCK_TLS_NAME", value_delimiter = ',')]
     pub tls_names: Vec<String>,
 
-    /// SQLite database file (default: in memory). A new file is seeded; an existing one is kept.
+    /// SQLite database file (default: a temporary file, deleted at exit). A new file is seeded;
+    /// an existing one is kept.
     #[arg(long, env = "MEMBERMOCK_DB")]
     pub db: Option<PathBuf>,
 
