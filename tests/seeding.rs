@@ -1,6 +1,8 @@
 //! Seeding at scale: seed files streamed at start-up, synthetic populations (`--generate`, a
 //! tenant's `"generate"` section), an existing database left alone, counts kept by the store.
 
+#[path = "support/binary.rs"]
+mod binary;
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -8,6 +10,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
+use binary::{http_json, Binary};
 use clap::Parser;
 use common::{get, post_form, post_json, send, Resp};
 use membermock::config::{Cli, Options};
@@ -156,7 +159,7 @@ async fn seed_files_streamed_at_start_give_the_state_the_parsed_seed_gives() {
     let files = demo_files(dir.path());
     let (streamed, _) = start(SeedPlan::files(&files).unwrap()).await;
     let (parsed, _) = start(Seed::load(&files).unwrap().into()).await;
-    let (builtin, _) = start(SeedPlan::demo()).await;
+    let (builtin, _) = common::demo().await;
     let want = state_doc(&parsed).await;
     assert_eq!(state_doc(&streamed).await, want);
     assert_eq!(state_doc(&builtin).await, want);
@@ -178,7 +181,7 @@ async fn tenants_load_the_same_whatever_the_order_of_their_fields() {
         })
         .collect();
     let (reversed_app, _) = start(SeedPlan::files(&docs).unwrap()).await;
-    let (demo, _) = start(SeedPlan::demo()).await;
+    let (demo, _) = common::demo().await;
     assert_eq!(state_doc(&reversed_app).await, state_doc(&demo).await);
 }
 
@@ -356,7 +359,7 @@ async fn a_generated_person_answers_through_the_vendor_apis() {
     assert_eq!(got, want);
     // Every tenant of the seed got its 500.
     let h = health(&app).await;
-    let declared = health(&start(SeedPlan::demo()).await.0).await;
+    let declared = health(&common::demo().await.0).await;
     for (api, people) in [
         ("luminate", "constituents"),
         ("smarteru", "users"),
@@ -405,7 +408,7 @@ async fn a_generated_person_answers_through_the_vendor_apis() {
 
 #[tokio::test]
 async fn a_generate_section_posted_at_run_time_adds_people_and_groups() {
-    let (app, _) = start(SeedPlan::demo()).await;
+    let (app, _) = common::demo().await;
     let doc = json!({"smarteru": {"accounts": [{"name": "gen", "account_api_key": "gen-key",
         "groups": [{"name": "Own", "group_id": "1"}],
         "generate": {"people": 40, "seed": 2, "groups": 3}}]},
@@ -452,7 +455,7 @@ async fn a_generated_person_clashing_with_a_declared_one_is_named() {
         "generate": {"people": 3},
         "constituents": [{"cons_id": 1, "user_name": "placeholder"}]}]}});
     // Find the user name generated person 1 gets, then declare it.
-    let (app, _) = start(SeedPlan::demo()).await;
+    let (app, _) = common::demo().await;
     let r = send(&app, post_json("/_mock/seed", &doc)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let state = state_doc(&app).await;
@@ -482,8 +485,20 @@ fn generate_has_a_flag_and_an_environment_twin() {
         .unwrap()
         .serve;
     assert_eq!((s.generate, s.generate_seed), (Some(100_000), 9));
-    let s = Cli::try_parse_from(["membermock"]).unwrap().serve;
-    assert_eq!((s.generate, s.generate_seed), (None, 1));
+    // The twins and defaults as declared (parsing without flags would read this process's
+    // environment).
+    let cli = <Cli as clap::CommandFactory>::command();
+    let arg = |id: &str| {
+        cli.get_arguments()
+            .find(|a| a.get_id() == id)
+            .unwrap_or_else(|| panic!("no argument {id}"))
+    };
+    let generate = arg("generate");
+    assert_eq!(generate.get_env().unwrap(), "MEMBERMOCK_GENERATE");
+    assert!(generate.get_default_values().is_empty());
+    let seed = arg("generate_seed");
+    assert_eq!(seed.get_env().unwrap(), "MEMBERMOCK_GENERATE_SEED");
+    assert_eq!(seed.get_default_values(), ["1"]);
 }
 
 // ------------------------------------------------------------------ an existing database
@@ -712,84 +727,33 @@ async fn sessions_opened_while_the_state_streams_do_not_disturb_it() {
 
 // ------------------------------------------------------------------ the binary, killed
 
-/// A spawned binary, killed when dropped whatever happens.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The real binary on a fresh port with `--db`, and the address it serves.
-fn spawn_binary(db: &Path, extra: &[&str]) -> (Killed, std::net::SocketAddr) {
-    let http = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_membermock"))
-        .args([
-            "--listen",
-            &http.to_string(),
-            "--tls-listen",
-            "off",
-            "--log",
-            "error",
-        ])
-        .arg("--db")
-        .arg(db)
-        .args(extra)
-        .spawn()
-        .unwrap();
-    (Killed(child), http)
-}
-
-async fn wait_healthy(http: std::net::SocketAddr) {
-    for _ in 0..1000 {
-        if membermock::healthcheck(&format!("http://{http}/_mock/health"))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the binary did not become healthy");
-}
-
-async fn http(http: std::net::SocketAddr, method: &str, path: &str, body: &str) -> String {
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut s = tokio::net::TcpStream::connect(http).await.unwrap();
-    common::net::exchange(&mut s, request.as_bytes()).await
-}
-
 #[cfg(unix)]
-#[tokio::test]
-async fn acknowledged_writes_survive_kill_9_and_reset_returns_to_the_state_at_this_start() {
+#[test]
+fn acknowledged_writes_survive_kill_9_and_reset_returns_to_the_state_at_this_start() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("killed.db");
-    let (first, addr) = spawn_binary(&db, &["--generate", "20"]);
-    wait_healthy(addr).await;
+    let on_db = |extra: &[&str]| {
+        let mut args = vec!["--db", db.to_str().unwrap(), "--tls-listen", "off"];
+        args.extend_from_slice(extra);
+        Binary::start(&args)
+    };
+    let first = on_db(&["--generate", "20"]);
     let doc = r#"{"luminate":{"sites":[{"org":"acknowledged","api_key":"k"}]}}"#;
-    let answer = http(addr, "POST", "/_mock/seed", doc).await;
-    assert_eq!(common::net::status_of(&answer), 200, "{answer}");
+    let (status, answer) = http_json(first.http, "POST", "/_mock/seed", doc);
+    assert_eq!(status, 200, "{answer}");
     drop(first); // SIGKILL: no checkpoint, no clean close
 
-    let (second, addr) = spawn_binary(&db, &["--seed", "/nonexistent.json"]);
-    wait_healthy(addr).await;
-    let state = http(addr, "GET", "/_mock/state", "").await;
+    let second = on_db(&["--seed", "/nonexistent.json"]);
+    let (_, state) = http_json(second.http, "GET", "/_mock/state", "");
     assert!(state.contains(r#""org":"acknowledged""#), "{state}");
-    let health = http(addr, "GET", "/_mock/health", "").await;
+    let (_, health) = http_json(second.http, "GET", "/_mock/health", "");
     assert!(health.contains(r#""state":"existing-db""#), "{health}");
     let doc = r#"{"luminate":{"sites":[{"org":"after-restart","api_key":"k"}]}}"#;
-    http(addr, "POST", "/_mock/seed", doc).await;
-    http(addr, "POST", "/_mock/reset", "").await;
-    let state = http(addr, "GET", "/_mock/state", "").await;
+    let (status, answer) = http_json(second.http, "POST", "/_mock/seed", doc);
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = http_json(second.http, "POST", "/_mock/reset", "");
+    assert_eq!(status, 200, "{answer}");
+    let (_, state) = http_json(second.http, "GET", "/_mock/state", "");
     assert!(state.contains(r#""org":"acknowledged""#), "{state}");
     assert!(!state.contains(r#""org":"after-restart""#), "{state}");
-    drop(second);
 }

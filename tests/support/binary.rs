@@ -26,20 +26,19 @@ impl Drop for Binary {
 }
 
 /// A command for the binary with JSON logs and loopback listeners on free ports, set through
-/// the environment twins so that `args` can override them.
+/// the environment twins so that `args` can override them. No other `MEMBERMOCK_*` setting of
+/// the caller's environment reaches it.
 pub fn command(args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_membermock"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("MEMBERMOCK_") {
+            cmd.env_remove(name);
+        }
+    }
     cmd.args(args)
         .env("MEMBERMOCK_LISTEN", "127.0.0.1:0")
         .env("MEMBERMOCK_TLS_LISTEN", "127.0.0.1:0")
         .env("MEMBERMOCK_LOG_FORMAT", "json")
-        .env_remove("MEMBERMOCK_TLS_NAME")
-        .env_remove("MEMBERMOCK_TLS_CERT")
-        .env_remove("MEMBERMOCK_TLS_KEY")
-        .env_remove("MEMBERMOCK_DB")
-        .env_remove("MEMBERMOCK_RESET")
-        .env_remove("MEMBERMOCK_SEED")
-        .env_remove("MEMBERMOCK_LOG")
         .env_remove("NO_COLOR")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
