@@ -298,3 +298,34 @@ fn a_db_path_that_starts_with_file_colon_is_that_file_not_an_sqlite_uri() {
     assert_eq!(status, 200);
     assert!(state.contains(r#""org":"kept""#), "{state}");
 }
+
+#[test]
+fn a_reset_whose_seed_fails_leaves_the_database_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = made_by_this_build(dir.path());
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"luminate":{"sites":[{"org":"half","api_key":"k"},{"org":5}]}}"#,
+    )
+    .unwrap();
+
+    let mut cmd = on(&db);
+    cmd.arg("--reset").arg("--seed").arg(&bad);
+    let (code, stderr) = refused(cmd);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("luminate.sites[1].org"), "{stderr}");
+
+    // The demo data it held is there, and nothing was left beside it.
+    let again = Binary::start(&["--db", db.to_str().unwrap(), "--tls-listen", "off"]);
+    assert_eq!(again.banner["luminate_sites"], 2, "{}", again.banner);
+    let (_, state) = http_json(again.http, "GET", "/_mock/state", "");
+    assert!(!state.contains(r#""org":"half""#), "{state}");
+    let mut files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.contains("before-reset"))
+        .collect();
+    files.sort();
+    assert!(files.is_empty(), "{files:?}");
+}

@@ -111,6 +111,25 @@ const WHOLE_SCHEMA: &str = include_str!("schema.sql");
 /// `schema.sql` by the same test, which checks it holds exactly what the migrations make.
 const EMPTY_DATABASE: &[u8] = include_bytes!("empty.db");
 
+/// Delete each file that exists.
+fn remove_files(paths: &[PathBuf]) -> Result<(), StoreError> {
+    for path in paths {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Where `--reset` keeps a database's data while the new seed loads: `PATH.before-reset`.
+fn set_aside_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".before-reset");
+    PathBuf::from(name)
+}
+
 /// Lay out a new database file at `file` from [`EMPTY_DATABASE`]. `false` when the file exists
 /// (it is opened as it is) or cannot be written here: SQLite then opens or creates it itself
 /// and says what is wrong in its own words, which the start turns into advice.
@@ -415,22 +434,23 @@ impl StoreThread {
         self.epoch
     }
 
-    /// Close the connection without checkpointing, delete the WAL, reopen: the main file's
-    /// content, the startup state, is the state again.
-    fn discard_wal(&mut self) -> Result<(), StoreError> {
+    /// Close the connection without checkpointing (what the WAL holds is not moved into the
+    /// main file): a new epoch, whose connection the caller opens.
+    fn close_without_checkpoint(&mut self) -> Result<(), StoreError> {
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         old.close().map_err(|(_, e)| e)?;
         self.epoch += 1;
         self.wal_warning = WalWarning::new();
-        for companion in self.place.companions() {
-            match std::fs::remove_file(&companion) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        Ok(())
+    }
+
+    /// Close the connection without checkpointing, delete the WAL, reopen: the main file's
+    /// content, the startup state, is the state again.
+    fn discard_wal(&mut self) -> Result<(), StoreError> {
+        self.close_without_checkpoint()?;
+        remove_files(&self.place.companions())?;
         self.conn = connect(&self.place, BUSY_WAIT)?;
         Ok(())
     }
@@ -438,36 +458,55 @@ impl StoreThread {
     /// Start again from a new, empty database file (migrated): for a bulk load, or after one
     /// failed.
     pub(crate) fn recreate(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
-        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
-        old.close().map_err(|(_, e)| e)?;
-        self.epoch += 1;
-        let file = self.place.file().to_path_buf();
-        for path in std::iter::once(file).chain(self.place.companions()) {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        self.close_without_checkpoint()?;
+        remove_files(&[self.place.file().to_path_buf()])?;
+        self.lay_out_again()
+    }
+
+    /// The companions gone, a new file laid out and migrated, and connected.
+    fn lay_out_again(&mut self) -> Result<(), StoreError> {
+        remove_files(&self.place.companions())?;
         lay_out_new(self.place.file());
         self.conn = connect(&self.place, BUSY_WAIT)?;
         migrate(&self.conn, self.place.file())?;
         Ok(())
     }
 
-    /// An empty database for a bulk load: this one if it holds nothing, else a new one.
-    pub(crate) fn make_empty(&mut self) -> Result<(), StoreError> {
+    /// An empty database for a bulk load: this one if it holds nothing, else a new one. The
+    /// data of a file that held some (`--reset`) is set aside whole (checkpointed, then moved
+    /// to `PATH.before-reset`): the load ends with [`StoreThread::drop_set_aside`] or, when it
+    /// failed, [`StoreThread::put_back`].
+    pub(crate) fn make_empty(&mut self) -> Result<Option<PathBuf>, StoreError> {
         let holds_data: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM mm_count WHERE name <> 'generation' AND n <> 0)",
             [],
             |r| r.get(0),
         )?;
-        if holds_data {
-            self.recreate()?;
+        if !holds_data {
+            return Ok(None);
         }
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.close_without_checkpoint()?;
+        let aside = set_aside_path(self.place.file());
+        std::fs::rename(self.place.file(), &aside)?;
+        self.lay_out_again()?;
+        Ok(Some(aside))
+    }
+
+    /// After a failed load: the data set aside by [`StoreThread::make_empty`] is the database
+    /// again.
+    pub(crate) fn put_back(&mut self, aside: &Path) -> Result<(), StoreError> {
+        self.close_without_checkpoint()?;
+        remove_files(&self.place.companions())?;
+        std::fs::rename(aside, self.place.file())?;
+        self.conn = connect(&self.place, BUSY_WAIT)?;
         Ok(())
+    }
+
+    /// After a load that succeeded: the data set aside is not needed.
+    pub(crate) fn drop_set_aside(&mut self, aside: &Path) -> Result<(), StoreError> {
+        remove_files(&[aside.to_path_buf()])
     }
 
     /// After a job: now and then, whether the WAL has grown past the next warning.

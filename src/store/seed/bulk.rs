@@ -67,18 +67,27 @@ impl Sink for ChannelSink {
 const DEFER_INDEXES_AFTER: usize = 4096;
 
 /// On the store thread: empty the database, apply everything `pieces` brings, build the
-/// indexes, commit. A seed or SQLite failure leaves an empty database and is the inner error.
+/// indexes, commit. A seed or SQLite failure leaves the database as it was before (empty, or
+/// the data `--reset` set aside) and is the inner error.
 pub(crate) fn load(
     thread: &mut StoreThread,
     pieces: Receiver<Msg>,
     applied: Sender<Piece>,
     now: DateTime<Utc>,
 ) -> Result<Result<SeedInfo, ApplyError>, StoreError> {
-    thread.make_empty()?;
+    let aside = thread.make_empty()?;
     let outcome = run(thread.conn(), pieces, applied, now);
-    match outcome {
-        Ok(info) => Ok(Ok(info)),
-        Err(e) => {
+    match (outcome, aside) {
+        (Ok(info), Some(aside)) => {
+            thread.drop_set_aside(&aside)?;
+            Ok(Ok(info))
+        }
+        (Ok(info), None) => Ok(Ok(info)),
+        (Err(e), Some(aside)) => {
+            thread.put_back(&aside)?;
+            Ok(Err(e))
+        }
+        (Err(e), None) => {
             thread.recreate()?;
             Ok(Err(e))
         }
