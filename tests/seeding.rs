@@ -479,6 +479,46 @@ async fn a_generated_person_clashing_with_a_declared_one_is_named() {
     );
 }
 
+#[tokio::test]
+async fn declared_people_name_declared_groups_only_streamed_or_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = json!({"people": 0, "groups": 2});
+    let label = Generate::group_label(0);
+    let cases = [
+        (
+            json!({"luminate": {"sites": [{"org": "g", "api_key": "k", "generate": generate,
+                "constituents": [{"cons_id": 1, "groups": [1001]}]}]}}),
+            "luminate.sites[0].constituents[0].groups[0]",
+        ),
+        (
+            json!({"smarteru": {"accounts": [{"name": "g", "account_api_key": "k",
+                "groups": [], "generate": generate,
+                "users": [{"id": "1", "email": "a@example.org", "given_name": "A",
+                           "surname": "B", "groups": [{"name": label}]}]}]}}),
+            "smarteru.accounts[0].users[0].groups[0]",
+        ),
+        (
+            json!({"yourmembership": {"clients": [{"client_id": 1, "api_key": "k",
+                "api_password": "p",
+                "members": [{"member_id": 1, "username": "u", "password": "p",
+                             "groups": [{"code": "G1001"}]}],
+                "groups": [], "generate": generate}]}}),
+            "yourmembership.clients[0].members[0].groups[0]",
+        ),
+    ];
+    for (i, (doc, says)) in cases.into_iter().enumerate() {
+        let file = write(dir.path(), &format!("{i}.json"), &doc);
+        let streamed = start_error(SeedPlan::files(std::slice::from_ref(&file)).unwrap()).await;
+        let parsed = Seed::load(&[file]).map(|_| ()).unwrap_err().to_string();
+        for error in [streamed.to_string(), parsed] {
+            assert!(
+                error.contains(says) && error.contains("no group"),
+                "{says}: {error}"
+            );
+        }
+    }
+}
+
 #[test]
 fn generate_has_a_flag_and_an_environment_twin() {
     let s = Cli::try_parse_from(["membermock", "--generate", "100000", "--generate-seed", "9"])

@@ -398,6 +398,9 @@ impl TenantFeed for SiteFeed {
         if let Some(g) = site.generate.take() {
             self.generate = Some(g);
         }
+        // The declared groups are the ones declared people may name (as `validate` says);
+        // generated ids follow them, so they stay unique.
+        self.check.groups(&site.groups)?;
         if let Some(g) = self.generate {
             let after = site
                 .groups
@@ -415,7 +418,6 @@ impl TenantFeed for SiteFeed {
                 });
             }
         }
-        self.check.groups(&site.groups)?;
         self.group_ids = site.groups.iter().map(|g| g.id).collect();
         site.constituents = Vec::new();
         sink.put(Piece::SiteHead(Box::new(site)))

@@ -501,6 +501,8 @@ impl TenantFeed for AccountFeed {
         if let Some(g) = account.generate.take() {
             self.generate = Some(g);
         }
+        // The declared groups are the ones declared users may name (as `validate` says).
+        self.check.groups(&account.groups)?;
         if let Some(g) = self.generate {
             let after = account
                 .groups
@@ -520,8 +522,9 @@ impl TenantFeed for AccountFeed {
                     modified_date: None,
                 });
             }
+            // Generated names and ids must not clash with the declared ones.
+            AccountCheck::new(self.ai, Names::Exact).groups(&account.groups)?;
         }
-        self.check.groups(&account.groups)?;
         self.group_names = account.groups.iter().map(|g| g.name.clone()).collect();
         account.users = Vec::new();
         sink.put(Piece::AccountHead {
