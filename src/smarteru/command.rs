@@ -901,7 +901,6 @@ pub fn decode(method: &str, params: &Node, mut check: Check) -> Result<Command, 
     check.finish(command)
 }
 
-/// Run a read-only command.
 #[cfg(test)]
 mod method_names {
     use super::*;

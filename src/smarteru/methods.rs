@@ -38,6 +38,7 @@ pub enum Reply {
     },
 }
 
+/// Run a read-only command.
 pub fn read(conn: &Connection, caller: &Caller, command: Command) -> Result<Reply, SuError> {
     Ok(match command {
         Command::GetUserGroups(target) => {

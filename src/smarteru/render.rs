@@ -198,26 +198,6 @@ pub fn date(stored: &str) -> String {
         .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cdata_survives_its_own_terminator_and_empty_values_self_close() {
-        let mut x = Xml::default();
-        x.cdata("A", "a]]>b").cdata("B", "").node("C", |_| {});
-        assert_eq!(
-            x.into_string(),
-            "<A><![CDATA[a]]]]><![CDATA[>b]]></A><B/><C/>"
-        );
-    }
-
-    #[test]
-    fn dates_render_as_smarteru_does() {
-        assert_eq!(date("2015-06-07T17:35:24.987Z"), "2015-06-07 17:35:24.987");
-    }
-}
-
 /// **\[choice\]** What `getUser` says for profile fields the mock does not store.
 mod profile_defaults {
     pub const LANGUAGE: &str = "English";
@@ -288,4 +268,24 @@ fn write_group(x: &mut Xml, g: &GroupRow) {
             .empty("Tags2")
             .plain("Status", &g.status);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cdata_survives_its_own_terminator_and_empty_values_self_close() {
+        let mut x = Xml::default();
+        x.cdata("A", "a]]>b").cdata("B", "").node("C", |_| {});
+        assert_eq!(
+            x.into_string(),
+            "<A><![CDATA[a]]]]><![CDATA[>b]]></A><B/><C/>"
+        );
+    }
+
+    #[test]
+    fn dates_render_as_smarteru_does() {
+        assert_eq!(date("2015-06-07T17:35:24.987Z"), "2015-06-07 17:35:24.987");
+    }
 }
