@@ -442,9 +442,11 @@ fn jsv_str(out: &mut String, s: &str) {
 
 fn xml_document(out: &mut String, root: &Obj) {
     out.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
-    out.push('<');
-    out.push_str(root.ty);
-    out.push_str(&format!(r#" xmlns:i="{XSI_NS}" xmlns="{}">"#, root.ns));
+    push_start(
+        out,
+        root.ty,
+        &format!(r#" xmlns:i="{XSI_NS}" xmlns="{}""#, root.ns),
+    );
     xml_members(out, root, "", 1);
     xml::push_close(out, root.ty);
 }
@@ -466,13 +468,15 @@ fn xml_members(out: &mut String, o: &Obj, prefix: &str, depth: usize) {
 fn xml_element(out: &mut String, tag: &str, value: &Node, parent_ns: &str, depth: usize) {
     match value {
         Node::Null => {
-            out.push_str(&format!(r#"<{tag} i:nil="true"/>"#));
+            out.push('<');
+            out.push_str(tag);
+            out.push_str(r#" i:nil="true"/>"#);
         }
         Node::Obj(o) => {
             let (decl, prefix) = child_namespace(o.ns, parent_ns, depth);
-            out.push_str(&format!("<{tag}{decl}>"));
+            push_start(out, tag, &decl);
             xml_members(out, o, &prefix, depth + 1);
-            out.push_str(&format!("</{tag}>"));
+            xml::push_close(out, tag);
         }
         Node::List(items) => {
             let item_ns = items
@@ -483,7 +487,7 @@ fn xml_element(out: &mut String, tag: &str, value: &Node, parent_ns: &str, depth
                 })
                 .unwrap_or(parent_ns);
             let (decl, prefix) = child_namespace(item_ns, parent_ns, depth);
-            out.push_str(&format!("<{tag}{decl}>"));
+            push_start(out, tag, &decl);
             for item in items {
                 let item_tag = match item {
                     Node::Obj(o) => format!("{prefix}{}", o.ty),
@@ -491,14 +495,22 @@ fn xml_element(out: &mut String, tag: &str, value: &Node, parent_ns: &str, depth
                 };
                 xml_element(out, &item_tag, item, item_ns, depth + 1);
             }
-            out.push_str(&format!("</{tag}>"));
+            xml::push_close(out, tag);
         }
         scalar => {
-            out.push_str(&format!("<{tag}>"));
+            xml::push_open(out, tag);
             push_scalar_text(out, scalar);
-            out.push_str(&format!("</{tag}>"));
+            xml::push_close(out, tag);
         }
     }
+}
+
+/// `<tag` and its namespace attributes (`attrs`, each with its leading space), then `>`.
+fn push_start(out: &mut String, tag: &str, attrs: &str) {
+    out.push('<');
+    out.push_str(tag);
+    out.push_str(attrs);
+    out.push('>');
 }
 
 /// A nested contract in another namespace gets a `d{depth}p1` prefix, as DataContract does.
