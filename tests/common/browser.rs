@@ -280,8 +280,15 @@ impl Browser {
     }
 
     /// Wait until `expression` (JavaScript) is truthy in the page; its value. Panics after
-    /// `timeout`, saying what it waited for.
-    pub async fn wait_for(&self, what: &str, expression: &str, timeout: Duration) -> Value {
+    /// `timeout`, saying what it waited for, with a screenshot of what the page showed saved
+    /// as `failed.png` in `shots`.
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        expression: &str,
+        timeout: Duration,
+        shots: &Path,
+    ) -> Value {
         let deadline = Instant::now() + timeout;
         let script = format!("return ({expression});");
         loop {
@@ -293,7 +300,12 @@ impl Browser {
                 return value;
             }
             if Instant::now() >= deadline {
-                panic!("waited {timeout:?} for {what}: `{expression}` is still {value}");
+                let shot = self.screenshot(shots, "failed").await;
+                panic!(
+                    "the page did not show {what} within {timeout:?} (`{expression}` is \
+                     {value}); what it showed: {}",
+                    shot.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

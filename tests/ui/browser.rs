@@ -7,10 +7,9 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::common;
 use common::browser::Browser;
@@ -36,10 +35,7 @@ async fn post_form(addr: SocketAddr, path: &str, pairs: &[(&str, &str)]) -> (u16
         body.len()
     );
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let answer = common::net::exchange(&mut stream, request.as_bytes()).await;
     (
         common::net::status_of(&answer),
         common::net::body_of(&answer).to_string(),
@@ -64,26 +60,11 @@ async fn get_user_groups(addr: SocketAddr, cons_id: &str) -> (u16, String) {
     .await
 }
 
-/// Fail with a screenshot of what the page shows.
+/// Wait for the page to show something (see [`Browser::wait_for`]); a screenshot on failure.
 async fn wait(browser: &Browser, what: &str, expression: &str) -> Value {
-    let deadline = Instant::now() + STEP;
-    loop {
-        let value = browser
-            .execute(&format!("return ({expression});"), json!([]))
-            .await;
-        if !matches!(value, Value::Null | Value::Bool(false)) {
-            return value;
-        }
-        if Instant::now() >= deadline {
-            let shot = browser.screenshot(&screenshot_dir(), "failed").await;
-            panic!(
-                "the dashboard did not show {what} within {STEP:?} (`{expression}` is {value}); \
-                 what it showed: {}",
-                shot.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser
+        .wait_for(what, expression, STEP, &screenshot_dir())
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
