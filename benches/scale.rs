@@ -22,8 +22,11 @@
 //!
 //! Figures are for comparing runs on the same machine (ratios), not absolute promises.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,6 +35,10 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+
+use support::calls::contains;
+use support::client::{Conn, Target};
+use support::process::{cpu_of, free_port, status_kib};
 
 const GROUPS: i64 = 20;
 const FIRST_GROUP: i64 = 1001;
@@ -191,14 +198,6 @@ fn write_population(path: &Path, n: u64) -> u64 {
 
 // ------------------------------------------------------------------ the process
 
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Mock {
     child: Child,
     http: SocketAddr,
@@ -209,51 +208,6 @@ impl Drop for Mock {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `RssAnon` of a process in KiB: its private memory, without the database file pages it
-/// maps (those are the OS page cache, shared and reclaimable).
-fn anon_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("RssAnon:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-/// `VmRSS` and `VmHWM` (peak) of a process, in KiB.
-fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// CPU seconds (user + system) a process has used so far: unlike wall time, barely moved by
-/// other work on the machine.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 impl Mock {
@@ -271,10 +225,10 @@ impl Mock {
             .expect("spawn membermock");
         let mut mock = Mock { child, http };
         loop {
-            if let Ok(mut s) = TcpStream::connect(http).await {
+            if let Ok(mut conn) = Conn::open(&Target::plain(http)).await {
                 let req = b"GET /_mock/health HTTP/1.1\r\nHost: bench\r\n\r\n";
-                if let Ok((200, body)) = roundtrip(&mut s, req).await {
-                    if contains(&body, b"\"status\":\"ok\"") {
+                if let Ok(answer) = conn.call(req).await {
+                    if answer.status == 200 && contains(answer.body, b"\"status\":\"ok\"") {
                         break;
                     }
                 }
@@ -291,8 +245,10 @@ impl Mock {
         (mock, started.elapsed())
     }
 
+    /// `VmRSS` and `VmHWM` (peak), in KiB.
     fn memory(&self) -> (u64, u64) {
-        memory_kib(self.child.id())
+        let pid = self.child.id();
+        (status_kib(pid, "VmRSS:"), status_kib(pid, "VmHWM:"))
     }
 
     /// SIGTERM and wait for the exit.
@@ -302,59 +258,6 @@ impl Mock {
             .status();
         let _ = self.child.wait();
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// One request/response on a keep-alive connection: (status, body).
-async fn roundtrip(stream: &mut TcpStream, request: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
-    stream.write_all(request).await?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).await?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad status line {line:?}")))?;
-    let mut length = None;
-    let mut chunked = false;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).await?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = l.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse::<usize>().ok();
-            } else if k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked") {
-                chunked = true;
-            }
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line).await?;
-            let size = usize::from_str_radix(line.trim(), 16).map_err(std::io::Error::other)?;
-            let start = body.len();
-            body.resize(start + size + 2, 0);
-            reader.read_exact(&mut body[start..]).await?;
-            body.truncate(start + size);
-            if size == 0 {
-                break;
-            }
-        }
-    } else if let Some(n) = length {
-        body.resize(n, 0);
-        reader.read_exact(&mut body).await?;
-    }
-    Ok((status, body))
 }
 
 /// Read one answer, counting its body bytes without keeping them (for the state dump).
@@ -475,8 +378,7 @@ async fn lookups(
     let deadline = seconds.map(|s| started + Duration::from_secs_f64(s));
     let mut tasks = Vec::new();
     for c in 0..CONCURRENCY {
-        let mut conn = TcpStream::connect(http).await.unwrap();
-        conn.set_nodelay(true).unwrap();
+        let mut conn = Conn::open(&Target::plain(http)).await.unwrap();
         let (stop, window) = (stop.clone(), window.clone());
         tasks.push(tokio::spawn(async move {
             let mut picker = Picker(0x2545_F491_4F6C_DD1D ^ ((c as u64 + 1) * 0x9E37_79B9));
@@ -485,14 +387,15 @@ async fn lookups(
                 let request = lookup_request(picker.next(people));
                 let t = Instant::now();
                 let in_window_before = window.load(Ordering::Relaxed);
-                let (status, body) = roundtrip(&mut conn, &request).await.unwrap();
+                let answer = conn.call(&request).await.unwrap();
+                let (status, body) = (answer.status, answer.body);
                 let took = t.elapsed();
                 let in_window_after = window.load(Ordering::Relaxed);
-                assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+                assert_eq!(status, 200, "{}", String::from_utf8_lossy(body));
                 assert!(
-                    contains(&body, b"getConsGroupsResponse"),
+                    contains(body, b"getConsGroupsResponse"),
                     "unexpected answer: {}",
-                    String::from_utf8_lossy(&body)
+                    String::from_utf8_lossy(body)
                 );
                 n += 1;
                 worst = worst.max(took);
@@ -527,8 +430,8 @@ fn sample_rss(pid: u32, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<(u64, 
     std::thread::spawn(move || {
         let (mut rss, mut anon) = (0, 0);
         loop {
-            rss = rss.max(memory_kib(pid).0);
-            anon = anon.max(anon_kib(pid));
+            rss = rss.max(status_kib(pid, "VmRSS:"));
+            anon = anon.max(status_kib(pid, "RssAnon:"));
             if stop.load(Ordering::Relaxed) {
                 return (rss, anon);
             }
@@ -595,7 +498,7 @@ async fn measure(o: &Options, dir: &Path, people: u64, source: Source) -> Row {
         Mock::spawn(&o.exe, &args).await
     };
     let (rss_kib, peak_start_kib) = mock.memory();
-    let ready_cpu = cpu_seconds(mock.child.id());
+    let ready_cpu = cpu_of(mock.child.id()).as_secs_f64();
     let never = Arc::new(AtomicU64::new(0));
 
     // Warm-up, then the measured lookups.
@@ -648,16 +551,16 @@ async fn measure(o: &Options, dir: &Path, people: u64, source: Source) -> Row {
         r#"{"luminate":{"sites":[{"org":"extra","api_key":"k"}]}}"#,
     );
     let reset = http_request("POST", "/_mock/reset", None, "");
+    let mut control = Conn::open(&Target::plain(mock.http)).await.unwrap();
     for _ in 0..10 {
-        let (status, _) = roundtrip(&mut conn, &write).await.unwrap();
-        assert_eq!(status, 200);
+        assert_eq!(control.call(&write).await.unwrap().status, 200);
         window.fetch_add(1, Ordering::Relaxed);
         let t = Instant::now();
-        let (status, body) = roundtrip(&mut conn, &reset).await.unwrap();
+        let answer = control.call(&reset).await.unwrap();
         resets.push(t.elapsed());
         window.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(status, 200);
-        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer.status, 200);
+        let answer: serde_json::Value = serde_json::from_slice(answer.body).unwrap();
         server_resets.push(Duration::from_secs_f64(
             answer["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0,
         ));

@@ -27,23 +27,31 @@ impl Drop for Process {
 }
 
 impl Process {
-    fn proc_file(&self, name: &str) -> String {
-        std::fs::read_to_string(format!("/proc/{}/{name}", self.child.id())).unwrap_or_default()
-    }
-
     pub fn rss_kib(&self) -> u64 {
-        self.proc_file("status")
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        status_kib(self.child.id(), "VmRSS:")
     }
 
     /// User + system CPU time of all its threads so far.
     pub fn cpu(&self) -> Duration {
-        cpu_time(&self.proc_file("stat"))
+        cpu_of(self.child.id())
     }
+}
+
+/// A KiB figure of `/proc/<pid>/status` (`field` with its colon: `VmRSS:`, `VmHWM:`,
+/// `RssAnon:`); 0 when the process is gone.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// User + system CPU time of all a process's threads so far.
+pub fn cpu_of(pid: u32) -> Duration {
+    cpu_time(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
 }
 
 /// This process's user + system CPU time so far (the load generator's).
@@ -86,7 +94,8 @@ fn clock_ticks_per_second() -> f64 {
     })
 }
 
-fn free_port() -> u16 {
+/// A port free now (the caller binds it soon after; a race another process may win).
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
