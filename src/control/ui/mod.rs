@@ -39,9 +39,15 @@ use crate::state::AppState;
 use crate::vendor::Api;
 
 /// The page and its assets, compiled in.
-const INDEX_HTML: &str = include_str!("assets/index.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const APP_CSS: &str = include_str!("assets/app.css");
+const INDEX_HTML: Asset = Asset::new(
+    include_str!("assets/index.html"),
+    "text/html; charset=utf-8",
+);
+const APP_JS: Asset = Asset::new(
+    include_str!("assets/app.js"),
+    "text/javascript; charset=utf-8",
+);
+const APP_CSS: Asset = Asset::new(include_str!("assets/app.css"), "text/css; charset=utf-8");
 
 /// **\[choice\]** Entries a live feed sends first (the newest), and at most per wake-up: a burst
 /// beyond it is announced as `skipped` instead of flooding the page.
@@ -82,7 +88,7 @@ async fn page(State(state): State<AppState>, parts: Parts) -> Response {
     if let Some(token) = token {
         return session::exchange_in_url(&state, &parts, &token);
     }
-    let mut response = asset(&parts.headers, INDEX_HTML, "text/html; charset=utf-8");
+    let mut response = INDEX_HTML.answer(&parts.headers);
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -97,40 +103,61 @@ async fn page(State(state): State<AppState>, parts: Parts) -> Response {
 }
 
 async fn script(headers: HeaderMap) -> Response {
-    asset(&headers, APP_JS, "text/javascript; charset=utf-8")
+    APP_JS.answer(&headers)
 }
 
 async fn style(headers: HeaderMap) -> Response {
-    asset(&headers, APP_CSS, "text/css; charset=utf-8")
+    APP_CSS.answer(&headers)
 }
 
-/// A compiled-in asset, revalidated by its hash (`304` when the browser has it).
-fn asset(headers: &HeaderMap, body: &'static str, content_type: &'static str) -> Response {
-    let etag = format!("\"{:016x}\"", fnv1a(body.as_bytes()));
-    let cached = headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes());
-    let mut response = if cached {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, content_type)], body).into_response()
-    };
-    let h = response.headers_mut();
-    if let Ok(etag) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, etag);
+/// A compiled-in asset, with its hash computed at compile time.
+struct Asset {
+    body: &'static str,
+    content_type: &'static str,
+    hash: u64,
+}
+
+impl Asset {
+    const fn new(body: &'static str, content_type: &'static str) -> Asset {
+        Asset {
+            body,
+            content_type,
+            hash: fnv1a(body.as_bytes()),
+        }
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
+
+    /// The asset, revalidated by its hash (`304` when the browser has it).
+    fn answer(&self, headers: &HeaderMap) -> Response {
+        let etag = format!("\"{:016x}\"", self.hash);
+        let cached = headers
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+        let mut response = if cached {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            ([(header::CONTENT_TYPE, self.content_type)], self.body).into_response()
+        };
+        let h = response.headers_mut();
+        if let Ok(etag) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, etag);
+        }
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        response
+    }
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h = (h ^ bytes[i] as u64).wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    h
 }
 
 // ---------------------------------------------------------------- the live journal
