@@ -1,6 +1,8 @@
 //! From bound fields to a typed [`Command`], once per request: each operation's request DTO
 //! decoded and checked as far as the request alone allows (ServiceStack binds the DTO before any
-//! filter runs, so these errors come before the session check).
+//! filter runs, so these errors come before the session check). Two checks of a write's
+//! content, [`relationship_change`] and [`group_write`], are made here too but answered after
+//! the session check, as the service does before a change (`methods.rs` calls them).
 
 use super::auth::{self, Login};
 use super::binding::Fields;
