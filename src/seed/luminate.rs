@@ -380,6 +380,16 @@ impl TenantFeed for SiteFeed {
     type Person = Constituent;
     type Section = SectionCheck;
 
+    fn open_from<S: Sink>(
+        sink: &mut S,
+        index: usize,
+        site: &Site,
+        generate: Option<Generate>,
+        names: Names,
+    ) -> Result<SiteFeed, S::Error> {
+        SiteFeed::open(sink, index, site.org.clone(), generate, names)
+    }
+
     /// The site's own fields and groups (its `constituents` are ignored: they come one by one).
     fn head<S: Sink>(
         &mut self,
@@ -477,12 +487,8 @@ pub(crate) fn feed<S: Sink>(
     let mut section = SectionCheck::default();
     for (si, mut site) in lum.sites.into_iter().enumerate() {
         let constituents = std::mem::take(&mut site.constituents);
-        let mut feed = SiteFeed::open(sink, si, site.org.clone(), generate, Names::Exact)?;
-        feed.head(sink, &mut section, site)?;
-        for (ci, c) in constituents.into_iter().enumerate() {
-            feed.person(sink, At::Declared(ci), c)?;
-        }
-        feed.finish(sink)?;
+        let feed = SiteFeed::open_from(sink, si, &site, generate, Names::Exact)?;
+        feed.run(sink, &mut section, site, constituents)?;
     }
     Ok(())
 }

@@ -395,6 +395,31 @@ pub(crate) trait TenantFeed: Sized {
         person: Self::Person,
     ) -> Result<(), S::Error>;
     fn finish<S: Sink>(self, sink: &mut S) -> Result<(), S::Error>;
+
+    /// Open the tenant from its whole head (what opens it: Luminate's org; a SmarterU key and
+    /// groups; a YM client id and groups), `index` naming it in errors.
+    fn open_from<S: Sink>(
+        sink: &mut S,
+        index: usize,
+        head: &Self::Head,
+        generate: Option<Generate>,
+        names: Names,
+    ) -> Result<Self, S::Error>;
+
+    /// The rest of an opened tenant when its people are in hand: head, people, finish.
+    fn run<S: Sink>(
+        mut self,
+        sink: &mut S,
+        section: &mut Self::Section,
+        head: Self::Head,
+        people: Vec<Self::Person>,
+    ) -> Result<(), S::Error> {
+        self.head(sink, section, head)?;
+        for (i, person) in people.into_iter().enumerate() {
+            self.person(sink, At::Declared(i), person)?;
+        }
+        self.finish(sink)
+    }
 }
 
 impl SeedDoc {

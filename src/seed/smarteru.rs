@@ -484,6 +484,23 @@ impl TenantFeed for AccountFeed {
     type Person = SmarterUUser;
     type Section = SectionCheck;
 
+    fn open_from<S: Sink>(
+        sink: &mut S,
+        index: usize,
+        account: &Account,
+        generate: Option<Generate>,
+        names: Names,
+    ) -> Result<AccountFeed, S::Error> {
+        AccountFeed::open(
+            sink,
+            index,
+            account.account_api_key.clone(),
+            account.groups.clone(),
+            generate,
+            names,
+        )
+    }
+
     fn head<S: Sink>(
         &mut self,
         sink: &mut S,
@@ -596,20 +613,9 @@ pub(crate) fn feed<S: Sink>(
     let mut section = SectionCheck::default();
     for (ai, mut acct) in su.accounts.into_iter().enumerate() {
         let users = std::mem::take(&mut acct.users);
-        let mut feed = AccountFeed::open(
-            sink,
-            ai,
-            acct.account_api_key.clone(),
-            acct.groups.clone(),
-            generate,
-            Names::Exact,
-        )?;
+        let mut feed = AccountFeed::open_from(sink, ai, &acct, generate, Names::Exact)?;
         feed.known_user_ids(users.iter().map(|u| u.id.clone()));
-        feed.head(sink, &mut section, acct)?;
-        for (ui, u) in users.into_iter().enumerate() {
-            feed.person(sink, At::Declared(ui), u)?;
-        }
-        feed.finish(sink)?;
+        feed.run(sink, &mut section, acct, users)?;
     }
     Ok(())
 }

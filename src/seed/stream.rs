@@ -162,13 +162,6 @@ trait Tenant {
         fields: &Map<String, Value>,
         generate: Option<Generate>,
     ) -> Result<Option<Self::Feed>, S::Error>;
-    /// Open the tenant from its whole head (its people were held).
-    fn open_late<S: Sink>(
-        sink: &mut S,
-        index: usize,
-        head: &Self::Head,
-        generate: Option<Generate>,
-    ) -> Result<Self::Feed, S::Error>;
 }
 
 /// A field read so far, when it has the expected type.
@@ -199,15 +192,6 @@ impl Tenant for Lum {
             None => Ok(None),
         }
     }
-
-    fn open_late<S: Sink>(
-        sink: &mut S,
-        index: usize,
-        head: &Self::Head,
-        generate: Option<Generate>,
-    ) -> Result<Self::Feed, S::Error> {
-        luminate::SiteFeed::open(sink, index, head.org.clone(), generate, Names::Hashed)
-    }
 }
 
 struct Su;
@@ -236,22 +220,6 @@ impl Tenant for Su {
             }
             _ => Ok(None),
         }
-    }
-
-    fn open_late<S: Sink>(
-        sink: &mut S,
-        index: usize,
-        head: &Self::Head,
-        generate: Option<Generate>,
-    ) -> Result<Self::Feed, S::Error> {
-        smarteru::AccountFeed::open(
-            sink,
-            index,
-            head.account_api_key.clone(),
-            head.groups.clone(),
-            generate,
-            Names::Hashed,
-        )
     }
 }
 
@@ -286,22 +254,6 @@ impl Tenant for Ym {
             .map(Some),
             _ => Ok(None),
         }
-    }
-
-    fn open_late<S: Sink>(
-        sink: &mut S,
-        index: usize,
-        head: &Self::Head,
-        generate: Option<Generate>,
-    ) -> Result<Self::Feed, S::Error> {
-        yourmembership::ClientFeed::open(
-            sink,
-            index,
-            head.client_id,
-            head.groups.clone(),
-            generate,
-            Names::Hashed,
-        )
     }
 }
 
@@ -442,15 +394,19 @@ impl<'de, T: Tenant, S: Sink> Visitor<'de> for TenantSeed<'_, '_, T, S> {
         let head: T::Head =
             serde_json::from_value(Value::Object(fields)).map_err(de::Error::custom)?;
         let finished = (|| {
-            let mut feed = match feed {
+            let feed = match feed {
                 Some(feed) => feed,
-                None => T::open_late(&mut ctx.sink, self.index, &head, ctx.generate)?,
+                // Its people were held: open it from its whole head.
+                None => T::Feed::open_from(
+                    &mut ctx.sink,
+                    self.index,
+                    &head,
+                    ctx.generate,
+                    Names::Hashed,
+                )?,
             };
-            feed.head(&mut ctx.sink, self.section, head)?;
-            for (i, person) in held.into_iter().flatten().enumerate() {
-                feed.person(&mut ctx.sink, At::Declared(i), person)?;
-            }
-            feed.finish(&mut ctx.sink)
+            let people = held.unwrap_or_default();
+            feed.run(&mut ctx.sink, self.section, head, people)
         })();
         finished.map_err(|e| ctx.stop(e))
     }

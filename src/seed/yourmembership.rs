@@ -456,6 +456,23 @@ impl TenantFeed for ClientFeed {
     type Person = Member;
     type Section = SectionCheck;
 
+    fn open_from<S: Sink>(
+        sink: &mut S,
+        index: usize,
+        client: &Client,
+        generate: Option<Generate>,
+        names: Names,
+    ) -> Result<ClientFeed, S::Error> {
+        ClientFeed::open(
+            sink,
+            index,
+            client.client_id,
+            client.groups.clone(),
+            generate,
+            names,
+        )
+    }
+
     fn head<S: Sink>(
         &mut self,
         sink: &mut S,
@@ -589,19 +606,8 @@ pub(crate) fn feed<S: Sink>(
     let mut section = SectionCheck::default();
     for (ci, mut client) in ym.clients.into_iter().enumerate() {
         let members = std::mem::take(&mut client.members);
-        let mut feed = ClientFeed::open(
-            sink,
-            ci,
-            client.client_id,
-            client.groups.clone(),
-            generate,
-            Names::Exact,
-        )?;
-        feed.head(sink, &mut section, client)?;
-        for (mi, m) in members.into_iter().enumerate() {
-            feed.person(sink, At::Declared(mi), m)?;
-        }
-        feed.finish(sink)?;
+        let feed = ClientFeed::open_from(sink, ci, &client, generate, Names::Exact)?;
+        feed.run(sink, &mut section, client, members)?;
     }
     Ok(())
 }
